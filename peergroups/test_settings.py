@@ -1,0 +1,14 @@
+"""The project's settings with the few overrides tests need."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+
+from peergroups.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
