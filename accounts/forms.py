@@ -17,14 +17,14 @@ class ProfileForm(forms.ModelForm):
         choices=TIMEZONE_CHOICES,
         help_text=_("Meeting times and reminders are shown in this timezone."),
     )
-    interest_1 = forms.ModelChoiceField(
-        CareerArea.objects.all(), label=_("First career interest"), required=False
+    interest_1 = forms.TypedChoiceField(
+        label=_("First career interest"), coerce=int, required=False, empty_value=None
     )
-    interest_2 = forms.ModelChoiceField(
-        CareerArea.objects.all(), label=_("Second career interest"), required=False
+    interest_2 = forms.TypedChoiceField(
+        label=_("Second career interest"), coerce=int, required=False, empty_value=None
     )
-    interest_3 = forms.ModelChoiceField(
-        CareerArea.objects.all(), label=_("Third career interest"), required=False
+    interest_3 = forms.TypedChoiceField(
+        label=_("Third career interest"), coerce=int, required=False, empty_value=None
     )
     availability = forms.MultipleChoiceField(
         label=_("When could you usually meet?"),
@@ -53,6 +53,11 @@ class ProfileForm(forms.ModelForm):
         self.initial.setdefault("availability", profile.availability_slots)
         for rank, area in enumerate(ranked, start=1):
             self.initial.setdefault(f"interest_{rank}", area.pk)
+        # One query for the three interest menus (a ModelChoiceField would query per menu).
+        self.career_areas = {area.pk: area for area in CareerArea.objects.all()}
+        choices = [("", "---------")] + [(pk, a.name) for pk, a in self.career_areas.items()]
+        for rank in range(1, MAX_CAREER_INTERESTS + 1):
+            self.fields[f"interest_{rank}"].choices = choices
         self.fields["program_year"].widget.attrs.update(min=1, max=15)
         self.fields["stage"].required = True
 
@@ -65,7 +70,7 @@ class ProfileForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         chosen = [cleaned.get(f"interest_{i}") for i in range(1, MAX_CAREER_INTERESTS + 1)]
-        areas = [a for a in chosen if a is not None]
+        areas = [self.career_areas[pk] for pk in chosen if pk is not None]
         if len(areas) != len(set(areas)):
             raise forms.ValidationError(_("Choose each career interest only once."))
         cleaned["career_areas"] = areas
