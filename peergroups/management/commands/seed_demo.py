@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from accounts import availability
+from accounts.taxonomy import ensure_default_career_areas
 from accounts.models import CareerArea, CareerInterest, Discipline, Stage, TraineeProfile, User
 
 DEMO_PASSWORD = "peergroups-demo"
@@ -103,6 +104,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         with_passwords = options["with_passwords"] or settings.DEBUG
         rng = random.Random(2027)
+        ensure_default_career_areas(CareerArea)
         areas = list(CareerArea.objects.order_by("pk"))
         disciplines = [
             Discipline.objects.get_or_create(
