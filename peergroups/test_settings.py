@@ -17,3 +17,6 @@ WHITENOISE_AUTOREFRESH = True
 if not REDIS_URL:  # noqa: F405
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_DEFAULT_QUEUE = "pytest"
+
+# A per-process cache: clearing it between tests must never touch Redis (the broker lives there).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -266,3 +266,36 @@ def test_healthz_reports_an_unreachable_broker_as_503(client):
         app.conf.broker_url = original
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "ok", "broker": "error"}
+
+
+# Password reset and throttling -----------------------------------------------------------------
+
+
+def test_password_reset_by_email_link(client, trainee):
+    client.post(reverse("account_reset_password"), {"email": trainee.email.upper()})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [trainee.email]
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
+    response = client.get(link.group(1), follow=True)
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(
+        form_url, {"password1": "another-long-phrase", "password2": "another-long-phrase"}
+    )
+    assert response.status_code == 302
+    trainee.refresh_from_db()
+    assert trainee.check_password("another-long-phrase")
+    assert client.get(link.group(1), follow=True).context["token_fail"]
+
+
+def test_reset_for_an_unknown_address_reveals_nothing(client):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.edu"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_reset_password_done")
+
+
+def test_repeated_failed_sign_ins_are_throttled(client, trainee):
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": trainee.email, "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": trainee.email, "password": PASSWORD})
+    assert response.status_code in (200, 429)
+    assert b"Too many failed login attempts" in response.content
+    assert "_auth_user_id" not in client.session
