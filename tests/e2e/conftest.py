@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -5,7 +7,7 @@ from django.core.management import call_command
 @pytest.fixture
 def demo(transactional_db):
     """The demo data of `seed_demo`, with the demo password."""
-    call_command("seed_demo", "--with-passwords", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--with-passwords", stdout=io.StringIO())
 
 
 def sign_in(page, live_server, email: str, password: str = "peergroups-demo") -> None:

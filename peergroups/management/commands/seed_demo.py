@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from accounts import availability
-from accounts.taxonomy import ensure_default_career_areas
 from accounts.models import CareerArea, CareerInterest, Discipline, Stage, TraineeProfile, User
+from accounts.taxonomy import ensure_default_career_areas
 
 DEMO_PASSWORD = "peergroups-demo"
 DEMO_TRAINEES = 42
