@@ -11,7 +11,13 @@ import uuid
 import pytest
 from django.db import connection
 
-from tests.factories import TraineeProfileFactory, UserFactory
+from groups.models import GroupStatus, MembershipRole
+from tests.factories import (
+    MembershipFactory,
+    PeerGroupFactory,
+    TraineeProfileFactory,
+    UserFactory,
+)
 
 # Playwright runs an event loop in the test thread; the ORM calls next to it are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -136,3 +142,24 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+# Group personas -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def group(db):
+    """An active group (so not open for joining: only its people and staff may see it)."""
+    return PeerGroupFactory(name="Data Science Group", status=GroupStatus.ACTIVE)
+
+
+@pytest.fixture
+def facilitator(group):
+    return MembershipFactory(
+        group=group, role=MembershipRole.FACILITATOR, user__name="Fran Facilitator"
+    ).user
+
+
+@pytest.fixture
+def member(group):
+    return MembershipFactory(group=group, user__name="Mia Member").user

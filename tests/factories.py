@@ -1,8 +1,21 @@
+import datetime
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts import availability
 from accounts.models import CareerArea, CareerInterest, Discipline, Stage, TraineeProfile, User
+from groups.models import (
+    SEATED_ROLES,
+    Cohort,
+    GroupStatus,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    PeerGroup,
+)
+from notifications.models import Notification, NotificationKind
 
 PASSWORD = "a-long-test-password"
 
@@ -50,3 +63,86 @@ class TraineeProfileFactory(DjangoModelFactory):
             CareerInterest(profile=self, career_area=area, rank=rank)
             for rank, area in enumerate(areas, start=1)
         )
+
+
+class TraineeFactory(UserFactory):
+    """A person with a trainee profile (stage, discipline, one career interest)."""
+
+    profile = factory.RelatedFactory(TraineeProfileFactory, factory_related_name="user")
+
+
+class CohortFactory(DjangoModelFactory):
+    class Meta:
+        model = Cohort
+
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+    slug = factory.Sequence(lambda n: f"cohort-{n}")
+    start_date = datetime.date(2027, 1, 15)
+    end_date = datetime.date(2027, 6, 30)
+
+
+class PeerGroupFactory(DjangoModelFactory):
+    """An open group in its own cohort, in the first seeded career area."""
+
+    class Meta:
+        model = PeerGroup
+
+    cohort = factory.SubFactory(CohortFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+    career_area = factory.LazyFunction(lambda: CareerArea.objects.order_by("pk").first())
+    status = GroupStatus.OPEN
+    capacity = 8
+    meeting_day = "tue"
+    meeting_time = datetime.time(17, 30)
+
+
+def _next_seat(membership) -> int | None:
+    if membership.status != MembershipStatus.ACTIVE or membership.role not in SEATED_ROLES:
+        return None
+    taken = set(membership.group.memberships.seated().values_list("seat", flat=True))
+    return next(n for n in range(1, 100) if n not in taken)
+
+
+def _next_ticket(membership) -> int | None:
+    if membership.status != MembershipStatus.WAITLISTED:
+        return None
+    tickets = membership.group.memberships.waitlisted().values_list("waitlist_ticket", flat=True)
+    return max(tickets, default=0) + 1
+
+
+class MembershipFactory(DjangoModelFactory):
+    """A row as the services would write it: active members get the next free seat.
+
+    Factories skip the services' checks: the database constraints and triggers still apply.
+    """
+
+    class Meta:
+        model = Membership
+
+    group = factory.SubFactory(PeerGroupFactory)
+    user = factory.SubFactory(TraineeFactory)
+    role = MembershipRole.MEMBER
+    status = MembershipStatus.ACTIVE
+    seat = factory.LazyAttribute(_next_seat)
+    waitlist_ticket = factory.LazyAttribute(_next_ticket)
+    joined_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == MembershipStatus.ACTIVE else None
+    )
+    waitlisted_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == MembershipStatus.WAITLISTED else None
+    )
+    left_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == MembershipStatus.LEFT else None
+    )
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = NotificationKind.WAITLIST_PROMOTED
+    subject = factory.Sequence(lambda n: f"Notice {n}")
+    body = "Something happened."
+    link = "/"
+    dedupe_key = factory.Sequence(lambda n: f"test:{n}")
