@@ -11,6 +11,9 @@ from peergroups.lib.models import TimeStampedModel
 class NotificationKind(models.TextChoices):
     WAITLIST_PROMOTED = "waitlist_promoted", _("Off the waitlist")
     GROUP_MOVED = "group_moved", _("Moved to another group")
+    MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
+    MEETING_CHANGED = "meeting_changed", _("Meeting moved")
+    MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

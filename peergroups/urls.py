@@ -9,4 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("groups/", include("groups.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("goals/", include("goals.urls")),
+    path("", include("meetings.urls")),
 ]

@@ -6,6 +6,7 @@ from factory.django import DjangoModelFactory
 
 from accounts import availability
 from accounts.models import CareerArea, CareerInterest, Discipline, Stage, TraineeProfile, User
+from goals.models import Goal, GoalCategory, GoalStatus, Visibility
 from groups.models import (
     SEATED_ROLES,
     Cohort,
@@ -15,6 +16,7 @@ from groups.models import (
     MembershipStatus,
     PeerGroup,
 )
+from meetings.models import Meeting, MeetingStatus
 from notifications.models import Notification, NotificationKind
 
 PASSWORD = "a-long-test-password"
@@ -146,3 +148,39 @@ class NotificationFactory(DjangoModelFactory):
     body = "Something happened."
     link = "/"
     dedupe_key = factory.Sequence(lambda n: f"test:{n}")
+
+
+class MeetingFactory(DjangoModelFactory):
+    """A scheduled meeting of an active group, a week from now, 90 minutes long."""
+
+    class Meta:
+        model = Meeting
+
+    group = factory.SubFactory(PeerGroupFactory, status=GroupStatus.ACTIVE)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(minutes=90))
+    place = "Room 101"
+    agenda = "Check-in, goal review, new goals"
+    status = MeetingStatus.SCHEDULED
+    held_at = factory.LazyAttribute(
+        lambda o: o.starts_at if o.status == MeetingStatus.HELD else None
+    )
+    cancelled_at = factory.LazyAttribute(
+        lambda o: o.starts_at if o.status == MeetingStatus.CANCELLED else None
+    )
+
+
+class GoalFactory(DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    owner = factory.SubFactory(TraineeFactory)
+    group = factory.SubFactory(PeerGroupFactory, status=GroupStatus.ACTIVE)
+    title = factory.Sequence(lambda n: f"Talk to science writer {n}")
+    category = GoalCategory.INFORMATIONAL_INTERVIEW
+    due_meeting = None
+    due_date = factory.LazyAttribute(
+        lambda o: o.due_meeting.starts_at.date() if o.due_meeting else None
+    )
+    status = GoalStatus.ACTIVE
+    visibility = Visibility.GROUP
