@@ -158,7 +158,8 @@ class Goal(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Goal #{self.pk} of user {self.owner_id}: {self.title}"
+        # No title: this string shows in the admin, where private goals keep their text hidden.
+        return f"Goal #{self.pk} of user {self.owner_id}"
 
     def get_absolute_url(self) -> str:
         return reverse("goals:goal_update", args=[self.pk])
