@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import TraineeProfile
+from groups import selectors as group_selectors
 from peergroups.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
         .first()
     )
     needs_profile = profile is None or not (profile.stage and profile.availability)
-    return render(request, "peergroups/home.html", {"needs_profile": needs_profile})
+    memberships = list(group_selectors.memberships_current_for(user=request.user))
+    return render(
+        request,
+        "peergroups/home.html",
+        {"needs_profile": needs_profile, "memberships": memberships},
+    )
 
 
 def _database_ok() -> bool:
