@@ -1,0 +1,1421 @@
+"""Group formation: balanced peer groups from a pool of trainees (DESIGN.md §4).
+
+Pure Python, standard library only: no Django and nothing from the project, so the admin page, the
+``form_groups`` command, the tests and the benchmark all call the same function with plain data.
+
+    result = form_groups(trainees, mode=AREA, min_size=5, max_size=8, seed=1)
+    for group in result.groups: group.area, group.member_ids, group.shared_slots, group.score
+    for person in result.unplaced: person.trainee_id, person.reason
+
+Hard constraints (never broken in a group this module forms): size within the bounds; in ``area``
+mode every member chose the group's career area; all members share at least one availability slot;
+no two members from the same (non-empty) lab; no do-not-pair pair. Groups that staff locked are kept
+as given and any broken rule is listed in ``ProposedGroup.problems``.
+
+Soft criteria, each 0..1, combined as a weighted mean (``Weights``):
+- discipline: distinct disciplines / min(size, disciplines in the pool);
+- stage: students and postdocs together: 0 if one of the two is missing, 0.5 if the minority is a
+  single person (isolated), 1 from two of each;
+- repeat: share of members without a previous group-mate in the group;
+- interest: mean rank score of the group's area for its members (1st choice 1, 2nd 2/3, 3rd 1/3);
+  only for groups with a career area (``None`` in mixed groups).
+
+Objective, compared lexicographically: people placed, then the worst group's score, then the mean
+group score (maximin as in CATME Team-Maker: nobody gets the leftover group).
+
+Method: areas are chosen from the ranked interests by counting (an area whose head count cannot
+be split into groups is topped up or emptied); within an area people are covered by their most
+common free time slots and dealt round-robin, sorted by stage and discipline, into balanced groups;
+a repair step fills or dissolves short groups and places leftovers (insertion, ejection chains, new groups
+with members borrowed from groups above the minimum); then a local search moves and swaps people
+between groups that share a time, worst groups first, accepting a change when the pair of groups
+improves in the maximin sense (so the global objective never gets worse). The search budget grows
+linearly with the pool, so a run is deterministic for a seed; ``time_limit`` is only a safety net
+(when it fires, the result depends on the machine's speed).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+AREA = "area"
+MIXED = "mixed"
+MODES = (AREA, MIXED)
+PHD_STUDENT = "phd_student"
+POSTDOC = "postdoc"
+OTHER = "other"
+STAGES = (PHD_STUDENT, POSTDOC, OTHER)
+
+DEFAULT_MIN_SIZE = 5
+DEFAULT_MAX_SIZE = 8
+
+_EPS = 1e-9
+_NO_AREA = -1
+_ANY_SLOT = -1
+# A lone postdoc among students (or the reverse) is better than none but still isolated.
+_STAGE_MIX_FULL = 2
+_RANKS_SCORED = 3
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_PARTS = ("morning", "afternoon", "evening")
+
+
+class FormationError(ValueError):
+    """The input can't be used (unknown mode, bad bounds, duplicate or unknown ids)."""
+
+
+@dataclass(frozen=True)
+class Trainee:
+    id: Hashable
+    stage: str = PHD_STUDENT
+    discipline: Hashable = ""
+    lab: str = ""  # lab or PI; empty means unknown and never conflicts
+    interests: tuple[Hashable, ...] = ()  # career area ids or slugs, first = preferred
+    slots: frozenset[str] = frozenset()  # e.g. {"mon-evening", "thu-morning"}
+    do_not_pair: frozenset[Hashable] = frozenset()
+    previous_mates: frozenset[Hashable] = frozenset()
+
+    def __post_init__(self) -> None:
+        # Accept lists and sets from callers while keeping the dataclass hashable.
+        object.__setattr__(self, "interests", tuple(self.interests))
+        object.__setattr__(self, "slots", frozenset(self.slots))
+        object.__setattr__(self, "do_not_pair", frozenset(self.do_not_pair))
+        object.__setattr__(self, "previous_mates", frozenset(self.previous_mates))
+
+
+@dataclass(frozen=True)
+class Weights:
+    discipline: float = 1.0
+    stage: float = 1.0
+    repeat: float = 1.0
+    interest: float = 1.0
+
+
+@dataclass(frozen=True)
+class LockedGroup:
+    """A group staff fixed in the preview; its members are never moved.
+
+    ``open=False`` keeps the group exactly as given. ``open=True`` pre-assigns these people to one
+    group that the algorithm may complete with others (up to the maximum size). ``key`` is passed
+    through to the result so callers can map it back (e.g. an existing group's id).
+    """
+
+    member_ids: tuple[Hashable, ...]
+    area: Hashable | None = None
+    key: Hashable | None = None
+    open: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "member_ids", tuple(self.member_ids))
+
+
+@dataclass(frozen=True)
+class ScoreCard:
+    discipline: float
+    stage: float
+    repeat: float
+    interest: float | None  # None for a group without a career area
+    overall: float
+
+
+@dataclass(frozen=True)
+class ProposedGroup:
+    area: Hashable | None  # None = mixed
+    member_ids: tuple[Hashable, ...]
+    shared_slots: tuple[str, ...]
+    score: ScoreCard
+    locked: bool = False
+    key: Hashable | None = None
+    problems: tuple[str, ...] = ()  # broken hard constraints; only ever set on locked groups
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    trainee_id: Hashable
+    reason: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    trainees: int
+    placed: int
+    unplaced: int
+    groups: int
+    placed_share: float
+    worst_score: float
+    mean_score: float
+    stage_mix_share: float  # groups with at least one PhD student and one postdoc
+    mean_stage: float
+    mean_discipline: float
+    min_discipline: float
+    first_choice_share: float | None  # placed people in their first-choice area (area mode)
+    repeat_pairs: int  # previous group-mates placed together again
+    seconds: float
+    evaluations: int
+
+
+@dataclass(frozen=True)
+class FormationResult:
+    mode: str
+    min_size: int
+    max_size: int
+    groups: tuple[ProposedGroup, ...]
+    unplaced: tuple[Unplaced, ...]
+    summary: Summary
+
+    @property
+    def objective(self) -> tuple[int, float, float]:
+        """(people placed, worst group score, mean group score): larger is better."""
+        return (self.summary.placed, self.summary.worst_score, self.summary.mean_score)
+
+
+def form_groups(
+    trainees: Iterable[Trainee],
+    *,
+    mode: str = AREA,
+    min_size: int = DEFAULT_MIN_SIZE,
+    max_size: int = DEFAULT_MAX_SIZE,
+    target_size: int | None = None,
+    weights: Weights | None = None,
+    locked: Sequence[LockedGroup] = (),
+    area_labels: Mapping[Hashable, str] | None = None,
+    seed: int = 0,
+    effort: float = 1.0,
+    time_limit: float | None = None,
+) -> FormationResult:
+    """Propose groups for ``trainees``; the same input and seed always give the same result.
+
+    ``target_size`` (default: the middle of the bounds, rounded down) is the size the construction
+    aims for; ``effort`` scales the local search budget; ``area_labels`` names areas in reasons.
+    """
+    started = time.perf_counter()
+    trainees = list(trainees)
+    if mode not in MODES:
+        raise FormationError(f"Unknown mode {mode!r}; use {AREA!r} or {MIXED!r}.")
+    if not 2 <= min_size <= max_size:
+        raise FormationError(f"Size bounds {min_size}–{max_size} are not valid.")
+    if target_size is None:
+        target_size = (min_size + max_size) // 2
+    target_size = min(max(target_size, min_size), max_size)
+    pool = _Pool(trainees, mode, weights or Weights(), locked, area_labels or {})
+    deadline = None if time_limit is None else started + time_limit
+    solver = _Solver(pool, min_size, max_size, target_size, seed, effort, deadline)
+    solver.run(locked)
+    return solver.result(started)
+
+
+def size_feasible(n: int, min_size: int, max_size: int) -> bool:
+    """Whether n people can be split into groups whose sizes are all within the bounds."""
+    return n > 0 and math.ceil(n / max_size) <= n // min_size
+
+
+def check_group(
+    members: Sequence[Trainee], area: Hashable | None, *, mode: str, min_size: int, max_size: int
+) -> list[str]:
+    """The hard constraints a group breaks, in words (empty when it is valid)."""
+    problems = []
+    if not min_size <= len(members) <= max_size:
+        problems.append(f"{len(members)} members, outside the size bounds {min_size}–{max_size}")
+    if mode == AREA and area is not None:
+        outside = [m.id for m in members if area not in m.interests]
+        if outside:
+            problems.append(f"{len(outside)} member(s) did not choose this career area")
+    if members and not frozenset.intersection(*(m.slots for m in members)):
+        problems.append("no time slot shared by all members")
+    labs: dict[str, int] = {}
+    for m in members:
+        lab = _norm_lab(m.lab)
+        if lab:
+            labs[lab] = labs.get(lab, 0) + 1
+    if any(count > 1 for count in labs.values()):
+        problems.append("lab-mates in the same group")
+    ids = {m.id for m in members}
+    if any(other in ids for m in members for other in m.do_not_pair):
+        problems.append("a do-not-pair pair in the same group")
+    return problems
+
+
+def _norm_lab(lab: str) -> str:
+    return " ".join((lab or "").split()).casefold()
+
+
+def _slot_sort_key(slot: str) -> tuple:
+    day, _, part = slot.partition("-")
+    if day in _DAYS and part in _PARTS:
+        return (0, _DAYS.index(day), _PARTS.index(part), slot)
+    return (1, 0, 0, slot)
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _people(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
+class _Pool:
+    """The trainees as parallel lists of small ints, so scoring is cheap."""
+
+    def __init__(self, trainees, mode, weights, locked, area_labels):
+        self.mode = mode
+        self.trainees = trainees
+        self.ids = [t.id for t in trainees]
+        self.index: dict[Hashable, int] = {}
+        for i, t in enumerate(trainees):
+            if t.id in self.index:
+                raise FormationError(f"Trainee id {t.id!r} appears twice.")
+            if t.stage not in STAGES:
+                raise FormationError(f"Trainee {t.id!r} has an unknown stage {t.stage!r}.")
+            self.index[t.id] = i
+        n = len(trainees)
+        self.stage = [STAGES.index(t.stage) for t in trainees]
+        disc_codes: dict[Hashable, int] = {}
+        self.disc = [disc_codes.setdefault(t.discipline, len(disc_codes)) for t in trainees]
+        self.n_disc = max(1, len(disc_codes))
+        lab_codes: dict[str, int] = {}
+        self.lab = []
+        for t in trainees:
+            lab = _norm_lab(t.lab)
+            self.lab.append(lab_codes.setdefault(lab, len(lab_codes)) if lab else -1)
+        self.slot_names = sorted({s for t in trainees for s in t.slots}, key=_slot_sort_key)
+        slot_bit = {s: 1 << i for i, s in enumerate(self.slot_names)}
+        self.mask = [sum(slot_bit[s] for s in t.slots) for t in trainees]
+        self.areas: list[Hashable] = []
+        area_codes: dict[Hashable, int] = {}
+        for t in trainees:
+            for a in t.interests:
+                if a not in area_codes:
+                    area_codes[a] = len(self.areas)
+                    self.areas.append(a)
+        for lg in locked:
+            if lg.area is not None and lg.area not in area_codes:
+                area_codes[lg.area] = len(self.areas)
+                self.areas.append(lg.area)
+        self.area_codes = area_codes
+        self.area_labels = area_labels
+        self.interests: list[list[int]] = []
+        self.rank_score: list[dict[int, float]] = []
+        for t in trainees:
+            codes: list[int] = []
+            for a in t.interests:
+                if area_codes[a] not in codes:
+                    codes.append(area_codes[a])
+            self.interests.append(codes)
+            self.rank_score.append(
+                {a: max(0.0, 1.0 - r / _RANKS_SCORED) for r, a in enumerate(codes)}
+            )
+        dnp: list[set[int]] = [set() for _ in range(n)]
+        prev: list[set[int]] = [set() for _ in range(n)]
+        for i, t in enumerate(trainees):
+            for other in t.do_not_pair:
+                j = self.index.get(other)
+                if j is not None and j != i:
+                    dnp[i].add(j)
+                    dnp[j].add(i)
+            for other in t.previous_mates:
+                j = self.index.get(other)
+                if j is not None and j != i:
+                    prev[i].add(j)
+                    prev[j].add(i)
+        self.dnp = [tuple(sorted(s)) for s in dnp]
+        self.prev = [tuple(sorted(s)) for s in prev]
+        self.has_prev = any(self.prev)
+        # Trainees with the same signature are interchangeable for scoring.
+        self.plain = [not dnp[i] and not prev[i] and self.lab[i] < 0 for i in range(n)]
+        self.area_total = [0] * len(self.areas)
+        for codes in self.interests:
+            for a in codes:
+                self.area_total[a] += 1
+        self.wd, self.ws = weights.discipline, weights.stage
+        self.wr, self.wi = weights.repeat, weights.interest
+        base = self.wd + self.ws + self.wr
+        self.inv_w = 1.0 / base if base > 0 else 0.0
+        self.inv_w_area = 1.0 / (base + self.wi) if base + self.wi > 0 else 0.0
+
+    def label(self, area: int) -> str:
+        a = self.areas[area]
+        return str(self.area_labels.get(a, a))
+
+    def criteria(self, size, ndist, nphd, npost, isum, nrep, has_area):
+        if size == 0:
+            return 0.0, 0.0, 0.0, None
+        div = ndist / min(size, self.n_disc)
+        mix = min(nphd, npost)
+        stg = 1.0 if mix >= _STAGE_MIX_FULL else mix / _STAGE_MIX_FULL
+        rep = (size - nrep) / size
+        return div, stg, rep, (isum / size if has_area else None)
+
+    def overall(self, size, ndist, nphd, npost, isum, nrep, has_area) -> float:
+        if size == 0:
+            return 0.0
+        mix = min(nphd, npost)
+        s = (
+            self.wd * ndist / min(size, self.n_disc)
+            + self.ws * (1.0 if mix >= _STAGE_MIX_FULL else mix / _STAGE_MIX_FULL)
+            + self.wr * (size - nrep) / size
+        )
+        if has_area:
+            return (s + self.wi * isum / size) * self.inv_w_area
+        return s * self.inv_w
+
+
+class _Group:
+    __slots__ = (
+        "gid",
+        "area",
+        "members",
+        "pinned",
+        "closed",
+        "key",
+        "dcnt",
+        "ndist",
+        "nphd",
+        "npost",
+        "labcnt",
+        "isum",
+        "rep",
+        "nrep",
+        "mask",
+        "score",
+    )
+
+    def __init__(self, gid: int, area: int, all_slots: int):
+        self.gid = gid
+        self.area = area
+        self.members: list[int] = []
+        self.pinned: frozenset[int] = frozenset()
+        self.closed = False
+        self.key = None
+        self.dcnt: dict[int, int] = {}
+        self.ndist = self.nphd = self.npost = self.nrep = 0
+        self.labcnt: dict[int, int] = {}
+        self.isum = 0.0
+        self.rep: dict[int, int] = {}
+        self.mask = all_slots
+        self.score = 0.0
+
+
+class _Solver:
+    def __init__(self, pool, lo, hi, target, seed, effort, deadline):
+        self.P = pool
+        self.lo, self.hi, self.target = lo, hi, target
+        self.rng = random.Random(seed)
+        self.effort = effort
+        self.deadline = deadline
+        self.area_mode = pool.mode == AREA
+        self.all_slots = (1 << len(pool.slot_names)) - 1
+        self.groups: list[_Group | None] = []
+        self.where = [-1] * len(pool.ids)
+        self.evals = 0
+        self.locked_areas: set[int] = set()
+        self.leftovers: list[int] = []
+        self._head_counts: dict[tuple[int, ...], int] = {}
+        self._by_area_slot: dict[tuple[int, int], list[int]] | None = None
+
+    # -- group bookkeeping -------------------------------------------------------------------
+
+    def new_group(self, area: int) -> _Group:
+        g = _Group(len(self.groups), area, self.all_slots)
+        self.groups.append(g)
+        return g
+
+    def refresh(self, g: _Group) -> None:
+        P = self.P
+        g.dcnt = {}
+        g.labcnt = {}
+        g.nphd = g.npost = 0
+        g.isum = 0.0
+        mask = self.all_slots
+        for m in g.members:
+            d = P.disc[m]
+            g.dcnt[d] = g.dcnt.get(d, 0) + 1
+            lab = P.lab[m]
+            if lab >= 0:
+                g.labcnt[lab] = g.labcnt.get(lab, 0) + 1
+            st = P.stage[m]
+            if st == 0:
+                g.nphd += 1
+            elif st == 1:
+                g.npost += 1
+            if g.area >= 0:
+                g.isum += P.rank_score[m].get(g.area, 0.0)
+            mask &= P.mask[m]
+        g.ndist = len(g.dcnt)
+        g.mask = mask
+        g.rep = {}
+        if P.has_prev:
+            gid = g.gid
+            where = self.where
+            for m in g.members:
+                c = sum(1 for y in P.prev[m] if where[y] == gid)
+                if c:
+                    g.rep[m] = c
+        g.nrep = len(g.rep)
+        g.score = P.overall(len(g.members), g.ndist, g.nphd, g.npost, g.isum, g.nrep, g.area >= 0)
+
+    def add(self, g: _Group, p: int) -> None:
+        g.members.append(p)
+        self.where[p] = g.gid
+        self.refresh(g)
+
+    def remove(self, g: _Group, p: int) -> None:
+        g.members.remove(p)
+        self.where[p] = -1
+        self.refresh(g)
+
+    def dissolve(self, g: _Group) -> list[int]:
+        members = g.members
+        for m in members:
+            self.where[m] = -1
+        self.groups[g.gid] = None
+        return members
+
+    def live_groups(self) -> list[_Group]:
+        return [g for g in self.groups if g is not None]
+
+    # -- feasibility and incremental scoring ------------------------------------------------
+
+    def mask_without(self, g: _Group, a: int | None) -> int:
+        if a is None:
+            return g.mask
+        mask = self.all_slots
+        for m in g.members:
+            if m != a:
+                mask &= self.P.mask[m]
+        return mask
+
+    def fits(self, b: int, g: _Group, a: int | None, mask_wo: int | None = None) -> bool:
+        """Whether b may join g once a (if any) has left it: every hard rule but the size."""
+        P = self.P
+        if g.area >= 0 and self.area_mode and g.area not in P.rank_score[b]:
+            return False
+        if mask_wo is None:
+            mask_wo = self.mask_without(g, a)
+        if not P.mask[b] & mask_wo:
+            return False
+        lab = P.lab[b]
+        if lab >= 0:
+            c = g.labcnt.get(lab, 0)
+            if c and not (a is not None and P.lab[a] == lab and c == 1):
+                return False
+        gid = g.gid
+        where = self.where
+        return all(where[x] != gid or x == a for x in P.dnp[b])
+
+    def score_after(self, g: _Group, a: int | None, b: int | None) -> float:
+        """g's overall score once a (if any) leaves and b (if any) joins, from its counts."""
+        P = self.P
+        self.evals += 1
+        size = len(g.members)
+        ndist, nphd, npost, isum = g.ndist, g.nphd, g.npost, g.isum
+        dc = g.dcnt
+        area = g.area
+        da = -1
+        if a is not None:
+            size -= 1
+            da = P.disc[a]
+            if dc[da] == 1:
+                ndist -= 1
+            st = P.stage[a]
+            if st == 0:
+                nphd -= 1
+            elif st == 1:
+                npost -= 1
+            if area >= 0:
+                isum -= P.rank_score[a].get(area, 0.0)
+        if b is not None:
+            size += 1
+            db = P.disc[b]
+            if dc.get(db, 0) - (1 if db == da else 0) == 0:
+                ndist += 1
+            st = P.stage[b]
+            if st == 0:
+                nphd += 1
+            elif st == 1:
+                npost += 1
+            if area >= 0:
+                isum += P.rank_score[b].get(area, 0.0)
+        nrep = self.nrep_after(g, a, b) if P.has_prev else 0
+        return P.overall(size, ndist, nphd, npost, isum, nrep, area >= 0)
+
+    def nrep_after(self, g: _Group, a: int | None, b: int | None) -> int:
+        P = self.P
+        gid = g.gid
+        where = self.where
+        rep = g.rep
+        nrep = g.nrep
+        prev_a: tuple[int, ...] = ()
+        if a is not None:
+            prev_a = P.prev[a]
+            if rep.get(a, 0):
+                nrep -= 1
+            for y in prev_a:
+                if where[y] == gid and rep.get(y, 0) == 1:
+                    nrep -= 1
+        if b is not None:
+            found = False
+            for y in P.prev[b]:
+                if where[y] == gid and y != a:
+                    found = True
+                    if rep.get(y, 0) - (1 if y in prev_a else 0) == 0:
+                        nrep += 1
+            if found:
+                nrep += 1
+        return nrep
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self, locked: Sequence[LockedGroup]) -> None:
+        free = self.place_locked(locked)
+        self.fill_open_groups(free)
+        free = [p for p in free if self.where[p] < 0]
+        leftovers = self.construct(free)
+        leftovers = self.repair(leftovers)
+        n = len(self.P.ids)
+        budget = int(self.effort * (40 * n + 2000))
+        leftovers = self.local_search(budget, leftovers)
+        if leftovers:
+            before = len(leftovers)
+            leftovers = self.repair(leftovers)
+            if len(leftovers) < before:
+                leftovers = self.local_search(budget // 4, leftovers)
+        self.leftovers = self.finalize(leftovers)
+
+    def finalize(self, leftovers: list[int]) -> list[int]:
+        # Safety net: a group this module formed never leaves it breaking a hard rule (a time
+        # limit can stop the repair half-way); such a group is dissolved and its people listed.
+        P = self.P
+        out = set(leftovers)
+        for g in self.live_groups():
+            if g.pinned:
+                continue
+            area_ok = not self.area_mode or all(g.area in P.rank_score[m] for m in g.members)
+            labs = [P.lab[m] for m in g.members if P.lab[m] >= 0]
+            dnp_ok = all(self.where[x] != g.gid for m in g.members for x in P.dnp[m])
+            if not (
+                self.lo <= len(g.members) <= self.hi
+                and g.mask
+                and area_ok
+                and len(labs) == len(set(labs))
+                and dnp_ok
+            ):
+                out.update(self.dissolve(g))
+        return sorted(p for p in out if self.where[p] < 0)
+
+    def timed_out(self) -> bool:
+        return self.deadline is not None and time.perf_counter() > self.deadline
+
+    def place_locked(self, locked: Sequence[LockedGroup]) -> list[int]:
+        P = self.P
+        for lg in locked:
+            area = _NO_AREA if lg.area is None else P.area_codes[lg.area]
+            g = self.new_group(area)
+            g.closed = not lg.open
+            g.key = lg.key
+            for tid in lg.member_ids:
+                p = P.index.get(tid)
+                if p is None:
+                    raise FormationError(f"Locked group member {tid!r} is not in the pool.")
+                if self.where[p] >= 0:
+                    raise FormationError(f"Trainee {tid!r} is in two locked groups.")
+                g.members.append(p)
+                self.where[p] = g.gid
+            g.pinned = frozenset(g.members)
+            self.refresh(g)
+            if area >= 0:
+                self.locked_areas.add(area)
+        return [p for p in range(len(P.ids)) if self.where[p] < 0]
+
+    def fill_open_groups(self, free: list[int]) -> None:
+        for g in self.live_groups():
+            if g.closed:
+                continue
+            while len(g.members) < self.target:
+                best, best_score = None, -1.0
+                for p in free:
+                    if self.where[p] < 0 and self.fits(p, g, None):
+                        s = self.score_after(g, None, p)
+                        if s > best_score + _EPS:
+                            best, best_score = p, s
+                if best is None:
+                    break
+                self.add(g, best)
+
+    # -- construction -------------------------------------------------------------------------
+
+    def construct(self, free: list[int]) -> list[int]:
+        if self.area_mode:
+            parts, leftovers = self.assign_areas(free)
+        else:
+            parts, leftovers = {_NO_AREA: free}, []
+        for area in sorted(parts):
+            classes, rest = self.slot_classes(parts[area])
+            leftovers.extend(rest)
+            for members, k in classes:
+                leftovers.extend(self.deal(area, members, k))
+        return leftovers
+
+    def choose_k(self, c: int) -> int:
+        low, high = math.ceil(c / self.hi), c // self.lo
+        if low > high:
+            return 0
+        return min(max(round(c / self.target), low), high)
+
+    def assign_areas(self, free: list[int]) -> tuple[dict[int, list[int]], list[int]]:
+        """Choose one area per person from the ranked interests so every area's head count can
+        be split into groups: first choices, then areas short of people are topped up from people
+        who also chose them, or emptied into their members' next choices."""
+        P, lo, hi = self.P, self.lo, self.hi
+        n_areas = len(P.areas)
+        total = [0] * n_areas
+        for p in free:
+            for a in P.interests[p]:
+                total[a] += 1
+        # Open locked groups already hold people of their area.
+        held = [0] * n_areas
+        for g in self.live_groups():
+            if not g.closed and g.area >= 0:
+                held[g.area] += len(g.members) - len(g.pinned)
+        alive = [total[a] >= lo or self.is_open_area(a) for a in range(n_areas)]
+        choice: list[int] = [_NO_AREA] * len(P.ids)
+        count = [0] * n_areas
+        chooser: list[list[int]] = [[] for _ in range(n_areas)]
+        for p in free:
+            for a in P.interests[p]:
+                chooser[a].append(p)
+            for a in P.interests[p]:
+                if alive[a]:
+                    choice[p] = a
+                    count[a] += 1
+                    break
+
+        def ok(a: int, n: int) -> bool:
+            return n == 0 or size_feasible(n, lo, hi) or self.is_open_area(a)
+
+        def move(p: int, to: int) -> None:
+            count[choice[p]] -= 1
+            choice[p] = to
+            count[to] += 1
+
+        def pull(a: int, need: int) -> bool:
+            cands = []
+            for p in chooser[a]:
+                b = choice[p]
+                if b != a and b >= 0:
+                    cands.append((P.interests[p].index(a), -P.interests[p].index(b), p))
+            cands.sort()
+            plan = []
+            for _r, _rb, p in cands:
+                b = choice[p]
+                if ok(b, count[b] - 1 - sum(1 for q in plan if choice[q] == b)):
+                    plan.append(p)
+                    if len(plan) == need:
+                        for q in plan:
+                            move(q, a)
+                        return True
+            return False
+
+        def push(a: int, excess: int, kill: bool) -> bool:
+            cands = []
+            for p in chooser[a]:
+                if choice[p] != a:
+                    continue
+                rank = P.interests[p].index(a)
+                for b in P.interests[p]:
+                    if b != a and alive[b] and (kill or ok(b, count[b] + 1)):
+                        cands.append((-rank, P.interests[p].index(b), p, b))
+                        break
+            cands.sort()
+            if not kill and len(cands) < excess:
+                return False
+            for _r, _rb, p, b in cands[: (len(cands) if kill else excess)]:
+                move(p, b)
+            return True
+
+        for _ in range(4 * n_areas + 4):
+            changed = False
+            for a in range(n_areas):
+                n = count[a]
+                if not alive[a] or ok(a, n):
+                    continue
+                changed = True
+                if n < lo:
+                    if not pull(a, lo - n):
+                        alive[a] = False
+                        push(a, n, kill=True)
+                else:
+                    k = n // hi
+                    excess, deficit = n - k * hi, (k + 1) * lo - n
+                    if not (excess <= deficit and push(a, excess, False)) and not pull(a, deficit):
+                        push(a, excess, False)
+            if not changed:
+                break
+        parts: dict[int, list[int]] = {}
+        leftovers = []
+        for p in free:
+            a = choice[p]
+            if a >= 0 and alive[a]:
+                parts.setdefault(a, []).append(p)
+            else:
+                leftovers.append(p)
+        return parts, leftovers
+
+    def is_open_area(self, a: int) -> bool:
+        return a in self.locked_areas
+
+    def slot_classes(self, people: list[int]) -> tuple[list[tuple[list[int], int]], list[int]]:
+        """Cover people by time slots, most popular first; each class shares one slot."""
+        P, lo, hi = self.P, self.lo, self.hi
+        n_slots = len(P.slot_names)
+        cnt = [0] * n_slots
+        by_slot: list[list[int]] = [[] for _ in range(n_slots)]
+        nbits = {}
+        for p in people:
+            bits = _bits(P.mask[p])
+            nbits[p] = len(bits)
+            for s in bits:
+                cnt[s] += 1
+                by_slot[s].append(p)
+        taken: set[int] = set()
+        classes = []
+        while n_slots:
+            s = max(range(n_slots), key=lambda i: (cnt[i], -i))
+            c = cnt[s]
+            if c < lo:
+                break
+            members = [p for p in by_slot[s] if p not in taken]
+            k = self.choose_k(c)
+            if k == 0:
+                # c falls between k*hi and (k+1)*lo: keep the least flexible for this slot.
+                k = c // hi
+                members.sort(key=lambda p: nbits[p])
+                members = members[: k * hi]
+            for p in members:
+                taken.add(p)
+                for s2 in _bits(P.mask[p]):
+                    cnt[s2] -= 1
+            if c - len(members) < lo:
+                cnt[s] = 0  # the few left at this slot go to repair
+            classes.append((members, k))
+        return classes, [p for p in people if p not in taken]
+
+    def deal(self, area: int, members: list[int], k: int) -> list[int]:
+        """Deal a slot class round-robin into k groups, sorted by stage and discipline so that
+        both are spread evenly; returns the people no group could take (lab or do-not-pair)."""
+        P = self.P
+        rng = self.rng
+        tiebreak = {p: rng.random() for p in members}
+        disc_size: dict[int, int] = {}
+        for p in members:
+            disc_size[P.disc[p]] = disc_size.get(P.disc[p], 0) + 1
+        order = sorted(
+            members,
+            key=lambda p: (
+                P.stage[p],
+                -P.rank_score[p].get(area, 0.0),
+                -disc_size[P.disc[p]],
+                P.disc[p],
+                tiebreak[p],
+            ),
+        )
+        groups = [self.new_group(area) for _ in range(k)]
+        c = len(members)
+        caps = [c // k + (1 if i < c % k else 0) for i in range(k)]
+        leftovers = []
+        for i, p in enumerate(order):
+            row, col = divmod(i, k)
+            start = col if row % 2 == 0 else k - 1 - col
+            for j in range(k):
+                g = groups[(start + j) % k]
+                if len(g.members) < caps[g.gid - groups[0].gid] and self.fits(p, g, None):
+                    g.members.append(p)
+                    self.where[p] = g.gid
+                    self.refresh_light(g, p)
+                    break
+            else:
+                leftovers.append(p)
+        for g in groups:
+            self.refresh(g)
+        return leftovers
+
+    def refresh_light(self, g: _Group, p: int) -> None:
+        # While dealing only the counts that fits() reads need to be current.
+        P = self.P
+        lab = P.lab[p]
+        if lab >= 0:
+            g.labcnt[lab] = g.labcnt.get(lab, 0) + 1
+        g.mask &= P.mask[p]
+
+    # -- repair ---------------------------------------------------------------------------
+
+    def index(self) -> dict[tuple[int, int], list[int]]:
+        """(area, slot) -> ids of changeable groups whose members all share that slot; the key
+        (area, _ANY_SLOT) lists all of the area's changeable groups."""
+        idx: dict[tuple[int, int], list[int]] = {}
+        for g in self.groups:
+            if g is None or g.closed:
+                continue
+            idx.setdefault((g.area, _ANY_SLOT), []).append(g.gid)
+            for s in _bits(g.mask):
+                idx.setdefault((g.area, s), []).append(g.gid)
+        return idx
+
+    def areas_of(self, p: int) -> list[int]:
+        return self.P.interests[p] if self.area_mode else [_NO_AREA]
+
+    def candidate_groups(self, p: int, idx) -> list[_Group]:
+        seen = set()
+        out = []
+        for a in self.areas_of(p):
+            for s in _bits(self.P.mask[p]):
+                for gid in idx.get((a, s), ()):
+                    if gid not in seen:
+                        seen.add(gid)
+                        g = self.groups[gid]
+                        if g is not None:
+                            out.append(g)
+        return out
+
+    def repair(self, leftovers: list[int]) -> list[int]:
+        unplaced = [p for p in leftovers if self.where[p] < 0]
+        for _ in range(6):
+            if self.timed_out():
+                break
+            before = (len(unplaced), sum(1 for g in self.live_groups() if self.short(g)))
+            self.fill_short_groups(unplaced)
+            for g in self.live_groups():
+                if self.short(g) and not g.pinned:
+                    unplaced.extend(self.dissolve(g))
+            unplaced = [p for p in unplaced if self.where[p] < 0]
+            self.insert(unplaced)
+            unplaced = [p for p in unplaced if self.where[p] < 0]
+            self.new_groups(unplaced)
+            unplaced = [p for p in unplaced if self.where[p] < 0]
+            self.eject(unplaced)
+            unplaced = [p for p in unplaced if self.where[p] < 0]
+            after = (len(unplaced), sum(1 for g in self.live_groups() if self.short(g)))
+            if after >= before or not unplaced:
+                break
+        return sorted(unplaced)
+
+    def short(self, g: _Group) -> bool:
+        return not g.closed and len(g.members) < self.lo
+
+    def best_group_for(self, p: int, groups: Iterable[_Group], room: int) -> _Group | None:
+        best, best_key = None, None
+        for g in groups:
+            if g.closed or len(g.members) >= room or not self.fits(p, g, None):
+                continue
+            s = self.score_after(g, None, p)
+            # Prefer short groups, then the best score after joining.
+            key = (len(g.members) >= self.lo, -s, g.gid)
+            if best_key is None or key < best_key:
+                best, best_key = g, key
+        return best
+
+    def fill_short_groups(self, unplaced: list[int]) -> None:
+        shorts = [g for g in self.live_groups() if self.short(g)]
+        if not shorts:
+            return
+        for p in unplaced:
+            if self.where[p] < 0:
+                g = self.best_group_for(p, (g for g in shorts if self.short(g)), self.lo)
+                if g is not None:
+                    self.add(g, p)
+        # Borrow from groups above the minimum.
+        idx = self.index()
+        for g in shorts:
+            if not self.short(g):
+                continue
+            self.borrow_into(g, self.lo - len(g.members), idx)
+
+    def borrow_into(self, g: _Group, need: int, idx) -> bool:
+        """Move ``need`` people from groups above the minimum into g; all or nothing."""
+        P = self.P
+        plan: list[tuple[int, _Group]] = []
+        given: dict[int, int] = {}
+        seen = set()
+        mask = g.mask
+        for s in _bits(g.mask):
+            for gid in idx.get((g.area, s), ()):
+                h = self.groups[gid]
+                if h is None or h is g or gid in seen:
+                    continue
+                seen.add(gid)
+                for m in h.members:
+                    if m in h.pinned or len(h.members) - given.get(gid, 0) <= self.lo:
+                        continue
+                    if not P.mask[m] & mask or not self.fits(m, g, None):
+                        continue
+                    # Check against the people already planned for g.
+                    if any(
+                        m == q or (P.lab[m] >= 0 and P.lab[m] == P.lab[q]) or q in P.dnp[m]
+                        for q, _h in plan
+                    ):
+                        continue
+                    mask &= P.mask[m]
+                    plan.append((m, h))
+                    given[gid] = given.get(gid, 0) + 1
+                    if len(plan) == need:
+                        for q, hh in plan:
+                            self.remove(hh, q)
+                            self.add(g, q)
+                        return True
+        return False
+
+    def insert(self, unplaced: list[int]) -> None:
+        idx = self.index()
+        for p in unplaced:
+            if self.where[p] >= 0:
+                continue
+            g = self.best_group_for(p, self.candidate_groups(p, idx), self.hi)
+            if g is not None:
+                self.add(g, p)
+
+    def new_groups(self, unplaced: list[int]) -> None:
+        """Form groups among the unplaced who share an area and a slot, borrowing people from
+        groups above the minimum when a few are missing."""
+        P = self.P
+        buckets: dict[tuple[int, int], list[int]] = {}
+        for p in unplaced:
+            for a in self.areas_of(p):
+                if self.area_mode and P.area_total[a] < self.lo:
+                    continue
+                for s in _bits(P.mask[p]):
+                    buckets.setdefault((a, s), []).append(p)
+        order = sorted(buckets, key=lambda k: (-len(buckets[k]), k))
+        idx = None
+        for key in order:
+            if self.timed_out():
+                return
+            area, s = key
+            while True:
+                people = [p for p in buckets[key] if self.where[p] < 0]
+                if not people:
+                    break
+                g = self.new_group(area)
+                for p in people:
+                    if len(g.members) < self.target and self.fits(p, g, None):
+                        self.add(g, p)
+                if len(g.members) < self.lo:
+                    if idx is None:
+                        idx = self.index()
+                    if not self.borrow_into(g, self.lo - len(g.members), idx):
+                        self.dissolve(g)
+                        break
+                    idx = None
+
+    def eject(self, unplaced: list[int]) -> None:
+        """Place p in a full group by moving one of its members to another group with room."""
+        idx = self.index()
+        for p in unplaced:
+            if self.where[p] >= 0 or self.timed_out():
+                continue
+            done = False
+            for g in self.candidate_groups(p, idx)[:40]:
+                if g.closed or len(g.members) < self.lo:
+                    continue
+                for a in list(g.members):
+                    if a in g.pinned or not self.fits(p, g, a):
+                        continue
+                    h = self.best_group_for(
+                        a, (h for h in self.candidate_groups(a, idx) if h is not g), self.hi
+                    )
+                    if h is not None:
+                        self.remove(g, a)
+                        self.add(h, a)
+                        self.add(g, p)
+                        done = True
+                        break
+                if done:
+                    break
+
+    # -- local search ---------------------------------------------------------------------
+
+    def local_search(self, budget: int, unplaced: list[int]) -> list[int]:
+        """Improve groups worst first by moves and swaps with other groups, and by swapping a
+        member for someone unplaced; returns who is unplaced afterwards."""
+        stop_at = self.evals + budget
+        rng = self.rng
+        out = set(unplaced)
+        for _ in range(30):
+            idx = self.index()
+            waiting = self.unplaced_index(out)
+            order = sorted(
+                (g for g in self.groups if g is not None and not g.closed),
+                key=lambda g: (g.score, g.gid),
+            )
+            improved = 0
+            for g in order:
+                for _attempt in range(4):
+                    if self.evals >= stop_at or self.timed_out():
+                        return sorted(out)
+                    partners = self.partners(g, idx, rng)
+                    if any(self.improve_pair(g, h) for h in partners):
+                        improved += 1
+                        continue
+                    swapped = self.swap_in_unplaced(g, waiting)
+                    if swapped is None:
+                        break
+                    improved += 1
+                    out.discard(swapped[1])
+                    out.add(swapped[0])
+                    waiting = self.unplaced_index(out)
+            if not improved:
+                break
+        return sorted(out)
+
+    def unplaced_index(self, unplaced: Iterable[int]) -> dict[tuple[int, int], list[int]]:
+        idx: dict[tuple[int, int], list[int]] = {}
+        for p in sorted(unplaced):
+            for a in self.areas_of(p):
+                idx.setdefault((a, _ANY_SLOT), []).append(p)
+                for s in _bits(self.P.mask[p]):
+                    idx.setdefault((a, s), []).append(p)
+        return idx
+
+    def swap_in_unplaced(self, g: _Group, waiting) -> tuple[int, int] | None:
+        """Swap a member of g for an unplaced person when that improves g (the number placed
+        stays the same); returns (who left, who joined)."""
+        if not waiting:
+            return None
+        cands = waiting.get((g.area, _ANY_SLOT), [])
+        if len(cands) > 40:
+            seen: set[int] = set()
+            cands = []
+            for s in _bits(g.mask):
+                for p in waiting.get((g.area, s), ()):
+                    if p not in seen:
+                        seen.add(p)
+                        cands.append(p)
+        best, best_score = None, g.score + _EPS
+        for a in g.members:
+            if a in g.pinned:
+                continue
+            mask_wo = self.mask_without(g, a)
+            for u in cands:
+                if self.where[u] < 0 and self.fits(u, g, a, mask_wo):
+                    s = self.score_after(g, a, u)
+                    if s > best_score:
+                        best, best_score = (a, u), s
+        if best is None:
+            return None
+        a, u = best
+        g.members.remove(a)
+        self.where[a] = -1
+        g.members.append(u)
+        self.where[u] = g.gid
+        self.refresh(g)
+        return best
+
+    def partners(self, g: _Group, idx, rng: random.Random, k: int = 6) -> list[_Group]:
+        """Up to k groups to trade members with: groups in the same area (or a member's other
+        areas) that share one of g's times, plus a few others of those areas at random."""
+        areas = [g.area]
+        if self.area_mode:
+            for m in g.members:
+                for a in self.P.interests[m]:
+                    if a != g.area and a not in areas:
+                        areas.append(a)
+        if sum(len(idx.get((a, _ANY_SLOT), ())) for a in areas) <= 2 * k + 1:
+            return [
+                self.groups[gid]
+                for a in areas
+                for gid in idx.get((a, _ANY_SLOT), ())
+                if gid != g.gid
+            ]
+        slots = _bits(g.mask) or [_ANY_SLOT]
+        out, seen = [], {g.gid}
+        for _ in range(3 * k):
+            area = g.area if len(areas) == 1 or rng.random() < 0.6 else rng.choice(areas)
+            slot = _ANY_SLOT if rng.random() < 0.25 else rng.choice(slots)
+            lst = idx.get((area, slot))
+            if not lst:
+                continue
+            gid = lst[rng.randrange(len(lst))]
+            if gid in seen:
+                continue
+            seen.add(gid)
+            out.append(self.groups[gid])
+            if len(out) == k:
+                break
+        return out
+
+    def improve_pair(self, g: _Group, h: _Group) -> bool:
+        """Apply the best move or swap between g and h that improves the pair's
+        (worse score, sum of scores); returns whether one was applied."""
+        P = self.P
+        lo, hi = self.lo, self.hi
+        sg, sh = g.score, h.score
+        best_min, best_sum = min(sg, sh), sg + sh
+        best = None
+        gm = [a for a in g.members if a not in g.pinned]
+        hm = [b for b in h.members if b not in h.pinned]
+        ng, nh = len(g.members), len(h.members)
+
+        def consider(a, b):
+            nonlocal best_min, best_sum, best
+            s1 = self.score_after(g, a, b)
+            s2 = self.score_after(h, b, a)
+            lo_s = s1 if s1 < s2 else s2
+            if lo_s > best_min + _EPS or (lo_s > best_min - _EPS and s1 + s2 > best_sum + _EPS):
+                best_min, best_sum, best = lo_s, s1 + s2, (a, b)
+
+        if ng > lo and nh < hi:
+            for a in gm:
+                if self.fits(a, h, None):
+                    consider(a, None)
+        if nh > lo and ng < hi:
+            for b in hm:
+                if self.fits(b, g, None):
+                    consider(None, b)
+        g_wo = {a: self.mask_without(g, a) for a in gm}
+        h_wo = {b: self.mask_without(h, b) for b in hm}
+        same_area = g.area == h.area
+        for a in gm:
+            mg = g_wo[a]
+            for b in hm:
+                if not P.mask[b] & mg or not P.mask[a] & h_wo[b]:
+                    continue
+                if (
+                    same_area
+                    and P.disc[a] == P.disc[b]
+                    and P.stage[a] == P.stage[b]
+                    and P.plain[a]
+                    and P.plain[b]
+                    and P.rank_score[a].get(g.area) == P.rank_score[b].get(g.area)
+                ):
+                    continue  # interchangeable: nothing to gain
+                if self.fits(b, g, a, mg) and self.fits(a, h, b, h_wo[b]):
+                    consider(a, b)
+        if best is None:
+            return False
+        a, b = best
+        if a is not None:
+            g.members.remove(a)
+        if b is not None:
+            h.members.remove(b)
+        if a is not None:
+            h.members.append(a)
+            self.where[a] = h.gid
+        if b is not None:
+            g.members.append(b)
+            self.where[b] = g.gid
+        self.refresh(g)
+        self.refresh(h)
+        return True
+
+    # -- result ---------------------------------------------------------------------------
+
+    def result(self, started: float) -> FormationResult:
+        P = self.P
+        groups = []
+        stage_mixed = 0
+        disc_scores = []
+        stage_scores = []
+        scores = []
+        first_choice = placed_with_area = 0
+        repeat_pairs = 0
+        live = sorted(self.live_groups(), key=lambda g: (not g.pinned, g.gid))
+        for g in live:
+            div, stg, rep, inter = P.criteria(
+                len(g.members), g.ndist, g.nphd, g.npost, g.isum, g.nrep, g.area >= 0
+            )
+            card = ScoreCard(div, stg, rep, inter, g.score)
+            members = sorted(g.members)
+            trainees = [P.trainees[m] for m in members]
+            area = None if g.area < 0 else P.areas[g.area]
+            problems: tuple[str, ...] = ()
+            if g.pinned:
+                problems = tuple(
+                    check_group(trainees, area, mode=P.mode, min_size=self.lo, max_size=self.hi)
+                )
+            groups.append(
+                ProposedGroup(
+                    area=area,
+                    member_ids=tuple(P.ids[m] for m in members),
+                    shared_slots=tuple(P.slot_names[s] for s in _bits(g.mask)),
+                    score=card,
+                    locked=bool(g.pinned),
+                    key=g.key,
+                    problems=problems,
+                )
+            )
+            scores.append(g.score)
+            disc_scores.append(div)
+            stage_scores.append(stg)
+            stage_mixed += g.nphd > 0 and g.npost > 0
+            if g.area >= 0:
+                for m in g.members:
+                    placed_with_area += 1
+                    first_choice += bool(P.interests[m]) and P.interests[m][0] == g.area
+            if P.has_prev:
+                repeat_pairs += sum(
+                    1 for m in g.members for y in P.prev[m] if y > m and self.where[y] == g.gid
+                )
+        unplaced = tuple(Unplaced(P.ids[p], self.reason(p)) for p in self.leftovers)
+        n = len(P.ids)
+        placed = n - len(unplaced)
+        n_groups = len(groups)
+        summary = Summary(
+            trainees=n,
+            placed=placed,
+            unplaced=len(unplaced),
+            groups=n_groups,
+            placed_share=placed / n if n else 1.0,
+            worst_score=min(scores) if scores else 0.0,
+            mean_score=sum(scores) / n_groups if n_groups else 0.0,
+            stage_mix_share=stage_mixed / n_groups if n_groups else 0.0,
+            mean_stage=sum(stage_scores) / n_groups if n_groups else 0.0,
+            mean_discipline=sum(disc_scores) / n_groups if n_groups else 0.0,
+            min_discipline=min(disc_scores) if disc_scores else 0.0,
+            first_choice_share=(
+                first_choice / placed_with_area if self.area_mode and placed_with_area else None
+            ),
+            repeat_pairs=repeat_pairs,
+            seconds=time.perf_counter() - started,
+            evaluations=self.evals,
+        )
+        return FormationResult(
+            mode=P.mode,
+            min_size=self.lo,
+            max_size=self.hi,
+            groups=tuple(groups),
+            unplaced=unplaced,
+            summary=summary,
+        )
+
+    def area_head_count(self, areas: list[int]) -> int:
+        """People available to these areas: in one of their groups, or left out and willing."""
+        key = tuple(areas)
+        if key not in self._head_counts:
+            wanted = set(areas)
+            self._head_counts[key] = sum(
+                1
+                for q, gid in enumerate(self.where)
+                if (gid >= 0 and self.groups[gid].area in wanted)
+                or (gid < 0 and any(a in wanted for a in self.areas_of(q)))
+            )
+        return self._head_counts[key]
+
+    def sharing_count(self, p: int, areas: list[int]) -> int:
+        """Others who chose one of these areas, share a time with p and are not p's lab-mates."""
+        P = self.P
+        if self._by_area_slot is None:
+            self._by_area_slot = {}
+            for q in range(len(P.ids)):
+                for a in self.areas_of(q):
+                    for s in _bits(P.mask[q]):
+                        self._by_area_slot.setdefault((a, s), []).append(q)
+        others: set[int] = set()
+        for a in areas:
+            for s in _bits(P.mask[p]):
+                others.update(self._by_area_slot.get((a, s), ()))
+        others.discard(p)
+        lab = P.lab[p]
+        return sum(1 for q in others if lab < 0 or P.lab[q] != lab)
+
+    def reason(self, p: int) -> str:
+        """Why p is left out, in words staff can act on."""
+        P, lo, hi = self.P, self.lo, self.hi
+        bounds = f"{lo}–{hi}"
+        if self.area_mode and not P.interests[p]:
+            return "no career interests given"
+        if not P.mask[p]:
+            return "no availability given"
+        if self.area_mode:
+            interests = P.interests[p]
+            if all(P.area_total[a] < lo for a in interests):
+                parts = [f"{_people(P.area_total[a])} chose {P.label(a)}" for a in interests]
+                return "only " + " and ".join(parts) + f" (groups need at least {lo})"
+            areas = [a for a in interests if P.area_total[a] >= lo]
+            where_ = " in " + " or ".join(P.label(a) for a in areas)
+        else:
+            areas = [_NO_AREA]
+            where_ = ""
+        considered = [g for g in self.live_groups() if g.area in areas]
+        no_time = lab = dnp = full = closed = 0
+        gid_of = self.where
+        for g in considered:
+            if not P.mask[p] & g.mask:
+                no_time += 1
+            elif g.closed:
+                closed += 1
+            elif P.lab[p] >= 0 and g.labcnt.get(P.lab[p], 0):
+                lab += 1
+            elif any(gid_of[x] == g.gid for x in P.dnp[p]):
+                dnp += 1
+            else:
+                full += 1
+        n_area = self.area_head_count(areas)
+        sharing = self.sharing_count(p, areas)
+        if not considered:
+            if not size_feasible(n_area, lo, hi):
+                return f"{_people(n_area)}{where_} cannot be split into groups of {bounds}"
+            return (
+                f"no shared time with any group{where_}: only {_people(sharing)} who could "
+                f"join a group with them share one of their times (groups need {lo})"
+            )
+        if no_time == len(considered):
+            return (
+                f"no shared time with any group{where_} (and only {_people(sharing)} "
+                f"who could join a group with them share one of their times)"
+            )
+        if full and not (lab or dnp) and not size_feasible(n_area, lo, hi):
+            return f"{_people(n_area)}{where_} cannot be split into groups of {bounds}"
+        if lab and not (dnp or full):
+            return f"lab-mate conflicts: every group{where_} that shares a time has a lab-mate"
+        if dnp and not (lab or full):
+            return (
+                f"do-not-pair conflicts: every group{where_} that shares a time includes "
+                "someone they should not be grouped with"
+            )
+        if full and not (lab or dnp):
+            return (
+                f"every group{where_} that shares a time is full ({hi} members) and too few "
+                "others share their times to start a new one"
+            )
+        parts = []
+        if full:
+            parts.append(f"{full} full")
+        if lab:
+            parts.append(f"{lab} with a lab-mate")
+        if dnp:
+            parts.append(f"{dnp} with a do-not-pair conflict")
+        if closed:
+            parts.append(f"{closed} locked")
+        return f"no group{where_} fits: of the groups that share a time, " + ", ".join(parts)
+
+
+__all__ = [
+    "AREA",
+    "MIXED",
+    "MODES",
+    "PHD_STUDENT",
+    "POSTDOC",
+    "OTHER",
+    "STAGES",
+    "DEFAULT_MIN_SIZE",
+    "DEFAULT_MAX_SIZE",
+    "FormationError",
+    "Trainee",
+    "Weights",
+    "LockedGroup",
+    "ScoreCard",
+    "ProposedGroup",
+    "Unplaced",
+    "Summary",
+    "FormationResult",
+    "form_groups",
+    "size_feasible",
+    "check_group",
+]
