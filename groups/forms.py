@@ -36,16 +36,17 @@ class LeaveForm(forms.Form):
     )
 
 
-class GroupForm(forms.ModelForm):
-    video_link = forms.URLField(
-        label=_("Video link"),
-        required=False,
-        assume_scheme="https",
-        help_text=_("Only members and facilitators see it."),
-    )
+def https_urls(db_field, **kwargs):
+    """formfield_callback: URLs typed without a scheme are https (Django 6's default)."""
+    if db_field.name == "video_link":
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
 
+
+class GroupForm(forms.ModelForm):
     class Meta:
         model = PeerGroup
+        formfield_callback = https_urls
         fields = ["meeting_day", "meeting_time", "meeting_place", "video_link", "norms"]
         widgets = {
             "meeting_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -53,5 +54,6 @@ class GroupForm(forms.ModelForm):
         }
         help_texts = {
             "meeting_place": _("A room, a café, or 'online'."),
+            "video_link": _("Only members and facilitators see it."),
             "norms": _("One agreement per line. Read them together at the start of meetings."),
         }
