@@ -1,0 +1,34 @@
+import pytest
+from django.core.management import call_command
+
+from groups.models import Cohort, Membership, MembershipRole, MembershipStatus, PeerGroup
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        Membership.objects.order_by("pk").values_list("group_id", "user_id", "status", "seat")
+    )
+
+
+def test_seed_demo_builds_a_cohort_of_groups_once():
+    call_command("seed_demo", verbosity=0)
+    first = snapshot()
+    call_command("seed_demo", verbosity=0)
+    assert snapshot() == first
+    assert Cohort.objects.count() == 1
+
+    groups = PeerGroup.objects.with_counts()
+    areas = {g.career_area_id for g in groups if g.career_area_id}
+    assert len(areas) >= 5 and any(g.career_area_id is None for g in groups)
+    full = [g for g in groups if g.seated_count == g.capacity and g.waitlist_count]
+    assert full, "a full group with a waitlist"
+    assert any(g.seated_count < g.cohort.min_group_size for g in groups), "an under-size group"
+
+    facilitated = Membership.objects.facilitators().filter(user__email="facilitator@example.edu")
+    assert facilitated.count() == 2
+    trainee = Membership.objects.filter(user__email="trainee@example.edu")
+    assert [(m.status, m.role) for m in trainee] == [
+        (MembershipStatus.ACTIVE, MembershipRole.MEMBER)
+    ]
