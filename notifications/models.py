@@ -14,6 +14,8 @@ class NotificationKind(models.TextChoices):
     MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
     MEETING_CHANGED = "meeting_changed", _("Meeting moved")
     MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
+    SURVEY_INVITATION = "survey_invitation", _("Survey invitation")
+    SURVEY_REMINDER = "survey_reminder", _("Survey reminder")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -184,3 +184,32 @@ class GoalFactory(DjangoModelFactory):
     )
     status = GoalStatus.ACTIVE
     visibility = Visibility.GROUP
+
+
+# Surveys ---------------------------------------------------------------------------------------
+
+
+class SurveyFactory(DjangoModelFactory):
+    """An identified survey of an active group, open from a day ago for a week."""
+
+    class Meta:
+        model = "surveys.Survey"
+
+    kind = "custom"
+    title = factory.Sequence(lambda n: f"Survey {n}")
+    group = factory.SubFactory(PeerGroupFactory, status=GroupStatus.ACTIVE)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    closes_at = factory.LazyAttribute(lambda o: o.opens_at + datetime.timedelta(days=7))
+    is_anonymous = False
+
+
+class QuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = "surveys.Question"
+
+    survey = factory.SubFactory(SurveyFactory)
+    position = factory.Sequence(lambda n: n)
+    key = factory.Sequence(lambda n: f"item_{n}")
+    kind = "likert"
+    text = factory.Sequence(lambda n: f"Statement number {n}.")
+    is_required = True
