@@ -281,13 +281,12 @@ def meeting_log_save(
             raise MeetingError(_("Attendance can only be recorded for the group's members."))
         if status not in AttendanceStatus.values:
             raise MeetingError(_("Unknown attendance status."))
-        Attendance.objects.update_or_create(
-            meeting=meeting, user_id=user_id, defaults={"status": status}
-        )
-    # A member marked present after posting an absence update keeps it as a plain note.
-    Attendance.objects.filter(meeting=meeting, status=AttendanceStatus.PRESENT).exclude(
-        async_update=""
-    ).update(async_update="", async_update_at=None)
+        defaults = {"status": status}
+        if status == AttendanceStatus.PRESENT:
+            # An update is for missing the meeting: someone marked present after posting one
+            # loses it (the database allows no update on a "present" row).
+            defaults.update(async_update="", async_update_at=None)
+        Attendance.objects.update_or_create(meeting=meeting, user_id=user_id, defaults=defaults)
     for review in reviews:
         if review.goal.due_meeting_id != meeting.pk:
             raise MeetingError(_("Only goals due at this meeting can be reviewed in its log."))
