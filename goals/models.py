@@ -61,7 +61,10 @@ class GoalQuerySet(models.QuerySet["Goal"]):
         return self.filter(status=GoalStatus.ACTIVE)
 
     def wins(self) -> GoalQuerySet:
-        return self.filter(status=GoalStatus.DONE, shared_as_win_at__isnull=False)
+        """Done goals shared with the group; a goal made private since stays out of sight."""
+        return self.filter(
+            status=GoalStatus.DONE, shared_as_win_at__isnull=False, visibility=Visibility.GROUP
+        )
 
 
 class Goal(TimeStampedModel):

@@ -155,6 +155,8 @@ def goal_share_win(*, goal: Goal, now: datetime) -> Goal:
     """Show a done goal on the group page as a win; sharing again changes nothing."""
     if goal.status != GoalStatus.DONE:
         raise GoalError("Only a done goal can be shared as a win.")
+    if goal.is_private:
+        raise GoalError("This goal is private: make it visible to your group to share it.")
     if goal.shared_as_win_at is None:
         goal.shared_as_win_at = now
         goal.save(update_fields=["shared_as_win_at", "updated_at"])
