@@ -15,17 +15,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import CareerArea, User
+from accounts.taxonomy import ensure_default_career_areas
 from groups import services
 from groups.models import Membership, MembershipRole, MembershipStatus, PeerGroup
 from notifications.models import Notification
 from tests.factories import CohortFactory, MembershipFactory, PeerGroupFactory, TraineeFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    # serialized_rollback brings back the seeded career areas the flush between tests removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 JOINERS = 20
 ROUNDS = 5
@@ -110,6 +107,12 @@ def check_one_seat_taken_and_an_ordered_waitlist(group: PeerGroup, results: list
     # Each joiner was told the place they really hold.
     told = {m.pk: m.waitlist_position for m in results if m.status == MembershipStatus.WAITLISTED}
     assert told == {m.pk: m.waitlist_position for m in waitlist}
+
+
+@pytest.fixture(autouse=True)
+def career_areas(transactional_db):
+    # Transactional tests start from a flushed database: put back the seeded career areas.
+    ensure_default_career_areas(CareerArea)
 
 
 @pytest.fixture
