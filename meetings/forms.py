@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import Blocker, Goal, ReviewOutcome
@@ -12,10 +13,14 @@ from meetings.models import Attendance, AttendanceStatus, FlagKind, Meeting
 from meetings.services import FlagInput, MeetingFields, ReviewInput
 from peergroups.lib.timezones import LocalTimeError, aware_local
 
+EARLIEST_DATE = date(2000, 1, 1)
+
 
 class MeetingForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    time = forms.TimeField(
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     duration_minutes = forms.IntegerField(
         label=_("Length (minutes)"), min_value=15, max_value=240, initial=90
     )
@@ -32,6 +37,18 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tz = tz
         self.fields["time"].help_text = _("In your timezone, %(tz)s.") % {"tz": tz.key}
+
+    def clean_date(self) -> date:
+        # Far-off dates are typing mistakes, and near the ends of the calendar they overflow
+        # when turned into UTC. A meeting that already happened may still be entered to log it.
+        day = self.cleaned_data["date"]
+        latest = timezone.localdate() + timedelta(days=2 * 366)
+        if not EARLIEST_DATE <= day <= latest:
+            raise forms.ValidationError(
+                _("Choose a date between %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()}
+            )
+        return day
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -17,5 +17,5 @@ urlpatterns = [
     ),
     path("meetings/<int:meeting_id>/meeting.ics", views.meeting_ics, name="meeting_ics"),
     path("calendar/", views.calendar_settings, name="calendar_settings"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

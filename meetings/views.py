@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -166,7 +167,11 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
             services.calendar_feed_for(request.user)
         return redirect("meetings:calendar_settings")
     feed = CalendarFeed.objects.filter(user=request.user).first()
-    url = request.build_absolute_uri(f"/calendar/{feed.token}.ics") if feed is not None else None
+    url = (
+        request.build_absolute_uri(reverse("meetings:calendar_feed", args=[feed.token]))
+        if feed is not None
+        else None
+    )
     return render(request, "meetings/calendar_settings.html", {"feed_url": url})
 
 
