@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import Goal, GoalStatus
 from goals.services import GoalFields
 
+EARLIEST_DATE = date(2000, 1, 1)
 SMART_FIELDS = ["is_specific", "is_measurable", "is_achievable", "is_relevant", "is_time_bound"]
 
 
@@ -50,6 +54,18 @@ class GoalForm(forms.ModelForm):
             self.fields["group"].queryset = groups
             self.fields["group"].empty_label = None
             self.fields["group"].help_text = _("The group that reviews this goal.")
+
+    def clean_due_date(self) -> date | None:
+        # Far-off dates are typing mistakes, and near the ends of the calendar they overflow
+        # when turned into a moment in time.
+        day = self.cleaned_data.get("due_date")
+        latest = timezone.localdate() + timedelta(days=2 * 366)
+        if day is not None and not EARLIEST_DATE <= day <= latest:
+            raise forms.ValidationError(
+                _("Choose a date between %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()}
+            )
+        return day
 
     def clean_confidence(self) -> int | None:
         value = self.cleaned_data.get("confidence")

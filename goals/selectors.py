@@ -23,7 +23,7 @@ def goals_page(*, user: User, now: datetime) -> dict:
         g
         for g in goals
         if (g.status in (GoalStatus.PARTLY, GoalStatus.NOT_STARTED) and not _carried(g))
-        or (g.status == GoalStatus.DONE and g.shared_as_win_at is None)
+        or (g.status == GoalStatus.DONE and g.shared_as_win_at is None and not g.is_private)
     ]
     finished = [g for g in goals if g not in current and g not in follow_up][:HISTORY_LIMIT]
     return {

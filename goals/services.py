@@ -7,10 +7,11 @@ Meetings are reached through relations (`group.meetings`), never imported: `meet
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model, QuerySet
+from django.utils import timezone as dj_timezone
 
 from accounts.models import CareerArea, User
 from goals.models import Goal, GoalReview, GoalStatus, ReviewOutcome
@@ -44,18 +45,33 @@ def next_meeting(*, group: PeerGroup, now: datetime, exclude: Model | None = Non
     return meetings.first()
 
 
-def _due(*, group: PeerGroup, due_meeting: Model | None, due_date: date | None, now: datetime):
+def meeting_day(meeting: Model, owner: User) -> date:
+    """The meeting's date where the goal's owner lives: an evening meeting in New York is due
+    that evening, though in UTC it is already the next day."""
+    return dj_timezone.localtime(meeting.starts_at, owner.tzinfo).date()
+
+
+def _due(
+    *,
+    owner: User,
+    group: PeerGroup,
+    due_meeting: Model | None,
+    due_date: date | None,
+    now: datetime,
+):
     """Where a goal is reviewed: the given meeting, else the group's first meeting on or after
-    the due date, else its next meeting. The date defaults to that meeting's."""
+    the due date (in the owner's timezone), else its next meeting. The date defaults to that
+    meeting's."""
     if due_meeting is not None and due_meeting.group_id != group.pk:
         raise GoalError("A goal is reviewed at a meeting of its own group.")
     if due_meeting is None:
         meetings = group.meetings.upcoming(now)
         if due_date is not None:
-            meetings = meetings.filter(starts_at__date__gte=due_date)
+            day_starts = datetime.combine(due_date, time.min, tzinfo=owner.tzinfo)
+            meetings = meetings.filter(starts_at__gte=day_starts)
         due_meeting = meetings.first()
     if due_date is None and due_meeting is not None:
-        due_date = due_meeting.starts_at.date()
+        due_date = meeting_day(due_meeting, owner)
     return due_meeting, due_date
 
 
@@ -70,7 +86,9 @@ def goal_create(
     due_date: date | None = None,
 ) -> Goal:
     """Set a new goal, due at the group's next meeting unless a date or meeting is given."""
-    due_meeting, due_date = _due(group=group, due_meeting=due_meeting, due_date=due_date, now=now)
+    due_meeting, due_date = _due(
+        owner=owner, group=group, due_meeting=due_meeting, due_date=due_date, now=now
+    )
     return Goal.objects.create(
         owner=owner,
         group=group,
@@ -90,7 +108,11 @@ def goal_update(
     due_date: date | None = None,
 ) -> Goal:
     goal.due_meeting, goal.due_date = _due(
-        group=goal.group, due_meeting=due_meeting, due_date=due_date, now=now
+        owner=goal.owner,
+        group=goal.group,
+        due_meeting=due_meeting,
+        due_date=due_date,
+        now=now,
     )
     for name, value in vars(fields).items():
         setattr(goal, name, value)
@@ -145,7 +167,7 @@ def goal_carry_over(*, goal: Goal, now: datetime) -> Goal:
         is_time_bound=goal.is_time_bound,
         confidence=goal.confidence,
         due_meeting=due_meeting,
-        due_date=due_meeting.starts_at.date() if due_meeting else None,
+        due_date=meeting_day(due_meeting, goal.owner) if due_meeting else None,
         carried_from=goal,
     )
 
@@ -194,21 +216,35 @@ def goal_review_record(
     return review
 
 
+def _review_at(goals: QuerySet[Goal], meeting: Model | None, *, waiting: bool = False) -> int:
+    """Point goals at `meeting` (or at none), each due on the meeting's date where its owner
+    lives. `waiting`: only goals whose own due date, if any, comes by that date."""
+    rows = []
+    for goal in goals.select_related("owner"):
+        day = meeting_day(meeting, goal.owner) if meeting is not None else None
+        if waiting and goal.due_date is not None and goal.due_date > day:
+            continue
+        goal.due_meeting, goal.due_date = meeting, day
+        rows.append(goal)
+    Goal.objects.bulk_update(rows, ["due_meeting", "due_date"])
+    return len(rows)
+
+
 def goals_attach_to_meeting(*, meeting: Model) -> int:
     """Goals of the group still waiting for a meeting are reviewed at this one."""
-    day = meeting.starts_at.date()
-    return (
-        Goal.objects.filter(
-            group_id=meeting.group_id, status=GoalStatus.ACTIVE, due_meeting__isnull=True
-        )
-        .filter(Q(due_date__isnull=True) | Q(due_date__lte=day))
-        .update(due_meeting=meeting, due_date=day)
+    waiting = Goal.objects.filter(
+        group_id=meeting.group_id, status=GoalStatus.ACTIVE, due_meeting__isnull=True
     )
+    return _review_at(waiting, meeting, waiting=True)
+
+
+def goals_follow_meeting(*, meeting: Model) -> int:
+    """A meeting moved: the goals due at it take its new date."""
+    return _review_at(Goal.objects.filter(due_meeting=meeting), meeting)
 
 
 def goals_detach_from_meeting(*, meeting: Model, now: datetime) -> int:
     """A cancelled meeting hands its open goals to the group's next meeting."""
     following = next_meeting(group=meeting.group, now=now, exclude=meeting)
-    return Goal.objects.filter(due_meeting=meeting, status=GoalStatus.ACTIVE).update(
-        due_meeting=following, due_date=following.starts_at.date() if following else None
-    )
+    open_goals = Goal.objects.filter(due_meeting=meeting, status=GoalStatus.ACTIVE)
+    return _review_at(open_goals, following)

@@ -181,7 +181,7 @@ def meeting_update(*, meeting: Meeting, fields: MeetingFields, now: datetime) ->
     meeting.sequence += 1
     meeting.save()
     if moved:
-        Goal.objects.filter(due_meeting=meeting).update(due_date=meeting.starts_at.date())
+        goal_services.goals_follow_meeting(meeting=meeting)
         _notify(
             meeting=meeting,
             kind=NotificationKind.MEETING_CHANGED,

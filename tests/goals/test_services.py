@@ -6,7 +6,8 @@ import pytest
 
 from goals import services
 from goals.models import Goal, GoalReview, GoalStatus, Visibility
-from tests.factories import GoalFactory, MeetingFactory, PeerGroupFactory
+from meetings import services as meeting_services
+from tests.factories import GoalFactory, MeetingFactory, MembershipFactory, PeerGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,84 @@ def test_goals_follow_a_cancelled_meeting_to_the_next(group, member, next_meetin
     goal.refresh_from_db()
     assert moved == 1 and goal.due_meeting == later_meeting
     assert goal.due_date == date(2027, 2, 16)
+
+
+# Due dates where the owner lives ---------------------------------------------------------------
+# 01:00 UTC on 20 January is the evening of the 19th in New York.
+EVENING_IN_NEW_YORK = datetime(2027, 1, 20, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def new_yorker(group):
+    return MembershipFactory(group=group, user__timezone="America/New_York").user
+
+
+def test_a_goal_is_due_on_the_meetings_date_where_its_owner_lives(group, member, new_yorker):
+    MeetingFactory(group=group, starts_at=EVENING_IN_NEW_YORK)
+    theirs = services.goal_create(owner=new_yorker, group=group, fields=goal_fields(), now=NOW)
+    mine = services.goal_create(owner=member, group=group, fields=goal_fields(), now=NOW)
+    assert theirs.due_date == date(2027, 1, 19) and mine.due_date == date(2027, 1, 20)
+
+
+def test_a_due_date_is_read_in_the_owners_timezone(group, new_yorker):
+    evening = MeetingFactory(group=group, starts_at=EVENING_IN_NEW_YORK)
+    later = MeetingFactory(group=group, starts_at=datetime(2027, 2, 16, 23, 0, tzinfo=UTC))
+    on_the_day = services.goal_create(
+        owner=new_yorker, group=group, fields=goal_fields(), due_date=date(2027, 1, 19), now=NOW
+    )
+    # The 19th's evening meeting is too early for a goal due on the 20th in New York.
+    day_after = services.goal_create(
+        owner=new_yorker, group=group, fields=goal_fields(), due_date=date(2027, 1, 20), now=NOW
+    )
+    assert on_the_day.due_meeting == evening and day_after.due_meeting == later
+
+
+def test_scheduling_moving_and_cancelling_keep_owner_local_dates(
+    group, facilitator, member, new_yorker
+):
+    theirs = GoalFactory(owner=new_yorker, group=group)
+    mine = GoalFactory(owner=member, group=group)
+    meeting = meeting_services.meeting_schedule(
+        group=group,
+        fields=meeting_services.MeetingFields(starts_at=EVENING_IN_NEW_YORK, duration_minutes=90),
+        created_by=facilitator,
+        now=NOW,
+    )
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert (theirs.due_meeting, theirs.due_date) == (meeting, date(2027, 1, 19))
+    assert (mine.due_meeting, mine.due_date) == (meeting, date(2027, 1, 20))
+
+    week_later = EVENING_IN_NEW_YORK + timedelta(days=7)
+    meeting_services.meeting_update(
+        meeting=meeting,
+        fields=meeting_services.MeetingFields(starts_at=week_later, duration_minutes=90),
+        now=NOW,
+    )
+    theirs.refresh_from_db()
+    assert theirs.due_date == date(2027, 1, 26)
+
+    following = MeetingFactory(group=group, starts_at=week_later + timedelta(days=28))
+    meeting_services.meeting_cancel(meeting=meeting, now=NOW)
+    theirs.refresh_from_db()
+    assert (theirs.due_meeting, theirs.due_date) == (following, date(2027, 2, 23))
+
+
+def test_a_goal_due_after_the_meeting_keeps_waiting(group, facilitator, new_yorker):
+    # Due on the 20th in New York: the meeting on the evening of the 19th is too early.
+    goal = GoalFactory(owner=new_yorker, group=group, due_date=date(2027, 1, 20))
+    meeting_services.meeting_schedule(
+        group=group,
+        fields=meeting_services.MeetingFields(starts_at=EVENING_IN_NEW_YORK, duration_minutes=90),
+        created_by=facilitator,
+        now=NOW,
+    )
+    goal.refresh_from_db()
+    assert goal.due_meeting is None and goal.due_date == date(2027, 1, 20)
+
+
+def test_a_carried_over_goal_is_due_on_the_owners_date(group, new_yorker):
+    old = GoalFactory(owner=new_yorker, group=group, status="partly")
+    MeetingFactory(group=group, starts_at=EVENING_IN_NEW_YORK)
+    copy = services.goal_carry_over(goal=old, now=NOW)
+    assert copy.due_date == date(2027, 1, 19)
