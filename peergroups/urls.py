@@ -13,5 +13,6 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("notifications/", include("notifications.urls")),
     path("goals/", include("goals.urls")),
+    path("surveys/", include("surveys.urls")),
     path("", include("meetings.urls")),
 ]
