@@ -142,6 +142,8 @@ def goal_set_status(*, goal: Goal, status: str, now: datetime) -> Goal:
 @transaction.atomic
 def goal_carry_over(*, goal: Goal, now: datetime) -> Goal:
     """Copy an unfinished goal to the group's next meeting; doing it twice returns the copy."""
+    # Lock the goal: a double click must find the first copy, not collide with it.
+    goal = Goal.objects.select_for_update().select_related("owner").get(pk=goal.pk)
     existing = Goal.objects.filter(carried_from=goal).first()
     if existing is not None:
         return existing
