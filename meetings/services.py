@@ -96,15 +96,14 @@ def meeting_proposal(*, group: PeerGroup, tz: ZoneInfo, now: datetime) -> dict:
         day = today + timedelta(days=1)
     if group.meeting_day in WEEKDAYS:
         day += timedelta(days=(WEEKDAYS.index(group.meeting_day) - day.weekday()) % 7)
+    duration = last.duration_minutes if last else DEFAULT_DURATION_MINUTES
     return {
         "date": day,
         "time": usual_time,
-        "duration_minutes": last.duration_minutes if last else DEFAULT_DURATION_MINUTES,
+        "duration_minutes": duration,
         "place": group.meeting_place,
         "video_link": group.video_link,
-        "agenda": agenda_default(
-            members=_seated_count(group), duration_minutes=DEFAULT_DURATION_MINUTES
-        ),
+        "agenda": agenda_default(members=_seated_count(group), duration_minutes=duration),
     }
 
 
@@ -177,7 +176,9 @@ def meeting_update(*, meeting: Meeting, fields: MeetingFields, now: datetime) ->
     meeting.ends_at = fields.starts_at + timedelta(minutes=fields.duration_minutes)
     meeting.place = fields.place
     meeting.video_link = fields.video_link
-    meeting.agenda = fields.agenda
+    meeting.agenda = fields.agenda or agenda_default(
+        members=_seated_count(meeting.group), duration_minutes=fields.duration_minutes
+    )
     meeting.sequence += 1
     meeting.save()
     if moved:

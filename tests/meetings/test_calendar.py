@@ -26,8 +26,8 @@ def _site(settings):
 def meeting(group, member):
     return MeetingFactory(
         group=group,
-        starts_at=datetime(2030, 1, 15, 23, 0, tzinfo=UTC),
-        ends_at=datetime(2030, 1, 16, 0, 30, tzinfo=UTC),
+        starts_at=datetime(2099, 1, 15, 23, 0, tzinfo=UTC),
+        ends_at=datetime(2099, 1, 16, 0, 30, tzinfo=UTC),
         place="Library room 2",
         video_link="https://video.example.edu/room",
         agenda="1. Check-in\n2. Goal review",
@@ -61,8 +61,8 @@ def test_a_meeting_ics_parses_with_the_right_times_and_uid(client, group, member
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert f'filename="meeting-{meeting.pk}.ics"' in response["Content-Disposition"]
     event = events(response.content)[f"meeting-{meeting.pk}@peergroups.example.edu"]
-    assert event["start"] == datetime(2030, 1, 15, 23, 0, tzinfo=UTC)
-    assert event["end"] == datetime(2030, 1, 16, 0, 30, tzinfo=UTC)
+    assert event["start"] == datetime(2099, 1, 15, 23, 0, tzinfo=UTC)
+    assert event["end"] == datetime(2099, 1, 16, 0, 30, tzinfo=UTC)
     assert (event["status"], event["sequence"]) == ("CONFIRMED", 0)
     assert event["summary"] == f"Peer group: {group.name}"
     assert event["location"] == "Library room 2"
@@ -72,7 +72,7 @@ def test_a_meeting_ics_parses_with_the_right_times_and_uid(client, group, member
 
 def test_the_feed_lists_my_groups_meetings_without_signing_in(client, group, member, meeting):
     mine_elsewhere = MembershipFactory(user=member, group=PeerGroupFactory(status="active")).group
-    second = MeetingFactory(group=mine_elsewhere, starts_at=datetime(2030, 2, 1, 17, 0, tzinfo=UTC))
+    second = MeetingFactory(group=mine_elsewhere, starts_at=datetime(2099, 2, 1, 17, 0, tzinfo=UTC))
     not_mine = MeetingFactory()
     left = MembershipFactory(user=member, status=MembershipStatus.LEFT).group
     MeetingFactory(group=left)
@@ -89,14 +89,14 @@ def test_the_feed_lists_my_groups_meetings_without_signing_in(client, group, mem
     }
     assert f"meeting-{not_mine.pk}@peergroups.example.edu" not in found
     assert found[f"meeting-{second.pk}@peergroups.example.edu"]["start"] == datetime(
-        2030, 2, 1, 17, 0, tzinfo=UTC
+        2099, 2, 1, 17, 0, tzinfo=UTC
     )
 
 
 def test_a_rescheduled_meeting_keeps_its_uid_with_a_higher_sequence(client, member, meeting):
     url = feed_url(member)
     uid = f"meeting-{meeting.pk}@peergroups.example.edu"
-    later = datetime(2030, 1, 16, 23, 0, tzinfo=UTC)
+    later = datetime(2099, 1, 16, 23, 0, tzinfo=UTC)
     services.meeting_update(
         meeting=meeting,
         fields=services.MeetingFields(starts_at=later, duration_minutes=60),

@@ -76,6 +76,8 @@ def test_the_next_meeting_is_proposed_a_cadence_after_the_last(group):
     proposal = services.meeting_proposal(group=group, tz=NEW_YORK, now=NOW)
     # 18:00 on the 19th in New York, plus four weeks, still a Tuesday; the last one was an hour.
     assert proposal["date"] == date(2027, 2, 16) and proposal["duration_minutes"] == 60
+    # The agenda's review round fits that hour: 60 less 38 fixed minutes.
+    assert "(22 min)" in proposal["agenda"]
 
 
 def test_the_proposal_counts_days_in_the_facilitators_timezone(group):
@@ -170,6 +172,13 @@ def test_moving_a_meeting_tells_the_group_and_moves_its_goals(group, member):
     assert goal.due_meeting == meeting and goal.due_date == date(2027, 1, 21)
     notice = Notification.objects.get(recipient=member)
     assert notice.kind == NotificationKind.MEETING_CHANGED and "Thu 21 Jan 2027" in notice.body
+
+
+def test_emptying_the_agenda_on_a_change_puts_back_the_standard_one(group, member):
+    meeting = MeetingFactory(group=group, agenda="Our own plan")
+    services.meeting_update(meeting=meeting, fields=fields(meeting.starts_at), now=NOW)
+    meeting.refresh_from_db()
+    assert "Goal review round, about 52 min each" in meeting.agenda
 
 
 def test_changing_only_the_place_bumps_the_sequence_without_a_notice(group, member):
