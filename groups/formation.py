@@ -23,15 +23,23 @@ Soft criteria, each 0..1, combined as a weighted mean (``Weights``):
 Objective, compared lexicographically: people placed, then the worst group's score, then the mean
 group score (maximin as in CATME Team-Maker: nobody gets the leftover group).
 
-Method: areas are chosen from the ranked interests by counting (an area whose head count cannot
-be split into groups is topped up or emptied); within an area people are covered by their most
-common free time slots and dealt round-robin, sorted by stage and discipline, into balanced groups;
-a repair step fills or dissolves short groups and places leftovers (insertion, ejection chains, new groups
-with members borrowed from groups above the minimum); then a local search moves and swaps people
-between groups that share a time, worst groups first, accepting a change when the pair of groups
-improves in the maximin sense (so the global objective never gets worse). The search budget grows
-linearly with the pool, so a run is deterministic for a seed; ``time_limit`` is only a safety net
-(when it fires, the result depends on the machine's speed).
+Method, in the order it runs:
+1. each person's area is chosen from their ranked interests by counting: first choices, then an
+   area whose head count can't be split into groups is topped up from people who also chose it,
+   or emptied into its members' next choices;
+2. within an area people are covered by their most common free slots, and each slot's people are
+   dealt round-robin, sorted by stage and discipline, into balanced groups;
+3. a repair step fills or dissolves short groups and places leftovers (insertion, ejection
+   chains, new groups with people borrowed from groups above the minimum);
+4. a local search, worst groups first, moves and swaps people between groups that share a time
+   (and swaps members with unplaced people), taking a change only when the pair of groups gets
+   better in the maximin sense, so the overall objective never gets worse;
+5. a neighbourhood search dissolves the few groups around someone unplaced (or around a worst
+   group), rebuilds them at random and keeps the rebuild only if it is better.
+Small pools (under a few hundred people) are solved several times from randomised starts and the
+best result is kept. Every step is bounded by an evaluation budget that grows linearly with the
+pool, so a run is deterministic for a seed; ``time_limit`` is only a safety net (when it fires,
+the result depends on the machine's speed).
 """
 
 from __future__ import annotations
@@ -55,6 +63,8 @@ DEFAULT_MAX_SIZE = 8
 
 _EPS = 1e-9
 _NO_AREA = -1
+_MAX_RESTARTS = 8
+_RESTART_PEOPLE = 400  # restarts = this / pool size, between 1 and _MAX_RESTARTS
 _ANY_SLOT = -1
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
@@ -202,9 +212,22 @@ def form_groups(
     target_size = min(max(target_size, min_size), max_size)
     pool = _Pool(trainees, mode, weights or Weights(), locked, area_labels or {})
     deadline = None if time_limit is None else started + time_limit
-    solver = _Solver(pool, min_size, max_size, target_size, seed, effort, deadline)
-    solver.run(locked)
-    return solver.result(started)
+    # Small pools are cheap and their optimum is fragile, so they get independent restarts.
+    restarts = max(1, min(_MAX_RESTARTS, _RESTART_PEOPLE // max(1, len(trainees))))
+    best = None
+    evals = 0
+    for restart in range(restarts):
+        solver = _Solver(
+            pool, min_size, max_size, target_size, seed * 7919 + restart, effort, deadline
+        )
+        solver.run(locked, randomised=restart > 0)
+        evals += solver.evals
+        if best is None or solver.objective() > best.objective():
+            best = solver
+        if solver.timed_out():
+            break
+    best.evals = evals
+    return best.result(started)
 
 
 def size_feasible(n: int, min_size: int, max_size: int) -> bool:
@@ -574,21 +597,32 @@ class _Solver:
 
     # -- the run ------------------------------------------------------------------------------
 
-    def run(self, locked: Sequence[LockedGroup]) -> None:
+    def run(self, locked: Sequence[LockedGroup], randomised: bool = False) -> None:
         free = self.place_locked(locked)
         self.fill_open_groups(free)
         free = [p for p in free if self.where[p] < 0]
-        leftovers = self.construct(free)
+        if randomised:
+            areas = set(range(len(self.P.areas))) if self.area_mode else {_NO_AREA}
+            self.build(free, areas, self.rng)
+            leftovers = [p for p in free if self.where[p] < 0]
+        else:
+            leftovers = self.construct(free)
         leftovers = self.repair(leftovers)
         n = len(self.P.ids)
-        budget = int(self.effort * (40 * n + 2000))
-        leftovers = self.local_search(budget, leftovers)
-        if leftovers:
-            before = len(leftovers)
-            leftovers = self.repair(leftovers)
-            if len(leftovers) < before:
-                leftovers = self.local_search(budget // 4, leftovers)
+        budget = int(self.effort * (80 * n + 30000))
+        leftovers = self.local_search(budget // 2, leftovers)
+        leftovers = self.repair(leftovers)
+        leftovers = self.neighbourhood_search(leftovers, budget // 4)
+        leftovers = self.local_search(budget // 4, leftovers)
         self.leftovers = self.finalize(leftovers)
+
+    def objective(self) -> tuple[int, float, float]:
+        scores = [g.score for g in self.live_groups()]
+        placed = len(self.P.ids) - len(self.leftovers)
+        if not scores:
+            return (placed, 0.0, 0.0)
+        # Rounded so that float noise can't decide between equal solutions.
+        return (placed, round(min(scores), 9), round(sum(scores) / len(scores), 9))
 
     def finalize(self, leftovers: list[int]) -> list[int]:
         # Safety net: a group this module formed never leaves it breaking a hard rule (a time
@@ -808,7 +842,9 @@ class _Solver:
             classes.append((members, k))
         return classes, [p for p in people if p not in taken]
 
-    def deal(self, area: int, members: list[int], k: int) -> list[int]:
+    def deal(
+        self, area: int, members: list[int], k: int, created: list[_Group] | None = None
+    ) -> list[int]:
         """Deal a slot class round-robin into k groups, sorted by stage and discipline so that
         both are spread evenly; returns the people no group could take (lab or do-not-pair)."""
         P = self.P
@@ -828,6 +864,8 @@ class _Solver:
             ),
         )
         groups = [self.new_group(area) for _ in range(k)]
+        if created is not None:
+            created.extend(groups)
         c = len(members)
         caps = [c // k + (1 if i < c % k else 0) for i in range(k)]
         leftovers = []
@@ -1117,6 +1155,231 @@ class _Solver:
         self.refresh(g)
         return best
 
+    # -- ruin and recreate ------------------------------------------------------------------
+
+    def neighbourhood_search(self, unplaced: list[int], budget: int) -> list[int]:
+        """Large moves the pairwise search can't make: dissolve a few groups around someone
+        unplaced (or around the worst group) and rebuild them with everyone waiting nearby;
+        keep the result when more people are placed or the neighbourhood's worst group is
+        better, else restore it."""
+        stop_at = self.evals + budget
+        out = set(unplaced)
+        rng = self.rng
+        # Small pools can afford many randomised rebuilds; large ones rely on the budget.
+        tries = max(3, min(30, 3000 // max(1, len(self.P.ids))))
+        for _round in range(3):
+            progress = False
+            for u in sorted(out):
+                if u not in out or not self.could_join(u):
+                    continue
+                for _try in range(tries):
+                    if self.evals >= stop_at or self.timed_out():
+                        return sorted(out)
+                    idx = self.index()
+                    groups = self.groups_near(u, idx, rng)
+                    if self.ruin_recreate(groups, out, self.areas_of(u), rng):
+                        progress = True
+                        break
+            if not progress:
+                break
+        # Then the worst groups, a few times each.
+        for _round in range(max(2, tries // 2)):
+            order = sorted(
+                (g for g in self.groups if g is not None and not g.closed and not g.pinned),
+                key=lambda g: (g.score, g.gid),
+            )
+            worst = order[: max(1, len(order) // 20)]
+            for g in worst:
+                if self.groups[g.gid] is not g:
+                    continue
+                if self.evals >= stop_at or self.timed_out():
+                    return sorted(out)
+                idx = self.index()
+                near = [g] + [h for h in self.partners(g, idx, rng, k=3) if not h.pinned]
+                self.ruin_recreate(near, out, [g.area], rng)
+        return sorted(out)
+
+    def could_join(self, p: int) -> bool:
+        if not self.P.mask[p]:
+            return False
+        if not self.area_mode:
+            return True
+        return any(self.P.area_total[a] >= self.lo for a in self.P.interests[p])
+
+    def groups_near(self, u: int, idx, rng: random.Random, k: int = 4) -> list[_Group]:
+        """Up to k changeable groups around u: groups of u's areas that share a time with u, and
+        groups holding people who chose one of u's areas and share a time with u."""
+        P = self.P
+        near = {g.gid for g in self.candidate_groups(u, idx) if not g.pinned}
+        by_area_slot = self.people_by_area_slot()
+        for a in self.areas_of(u):
+            for s in _bits(P.mask[u]):
+                for q in by_area_slot.get((a, s), ()):
+                    gid = self.where[q]
+                    if gid >= 0 and not self.groups[gid].pinned and not self.groups[gid].closed:
+                        near.add(gid)
+        chosen = sorted(near)
+        rng.shuffle(chosen)
+        chosen = chosen[:k]
+        if len(chosen) < k:
+            others = [
+                gid
+                for a in self.areas_of(u)
+                for gid in idx.get((a, _ANY_SLOT), ())
+                if gid not in near and not self.groups[gid].pinned
+            ]
+            rng.shuffle(others)
+            chosen += others[: k - len(chosen)]
+        return [self.groups[gid] for gid in chosen]
+
+    def people_by_area_slot(self) -> dict[tuple[int, int], list[int]]:
+        if self._by_area_slot is None:
+            self._by_area_slot = {}
+            for q in range(len(self.P.ids)):
+                for a in self.areas_of(q):
+                    for s in _bits(self.P.mask[q]):
+                        self._by_area_slot.setdefault((a, s), []).append(q)
+        return self._by_area_slot
+
+    def ruin_recreate(
+        self, groups: list[_Group], out: set[int], areas: list[int], rng: random.Random
+    ) -> bool:
+        P = self.P
+        old_placed = sum(len(g.members) for g in groups)
+        old_min = min((g.score for g in groups), default=2.0)
+        old_sum = sum(g.score for g in groups)
+        wanted = set(areas)
+        for g in groups:
+            wanted.add(g.area)
+        waiting = [
+            p for p in sorted(out) if any(a in wanted for a in self.areas_of(p)) and P.mask[p]
+        ]
+        if len(waiting) > 30:
+            waiting = rng.sample(waiting, 30)
+        people = [m for g in groups for m in g.members] + waiting
+        for g in groups:
+            self.dissolve(g)
+        new = self.build(people, wanted, rng)
+        new_placed = sum(len(g.members) for g in new)
+        new_min = min((g.score for g in new), default=2.0)
+        new_sum = sum(g.score for g in new)
+        old_mean = old_sum / len(groups) if groups else 0.0
+        new_mean = new_sum / len(new) if new else 0.0
+        better = new_placed > old_placed or (
+            new_placed == old_placed
+            and (
+                new_min > old_min + _EPS
+                or (new_min > old_min - _EPS and len(new) == len(groups) and new_mean > old_mean)
+            )
+        )
+        if better:
+            placed = {m for g in new for m in g.members}
+            out.difference_update(placed)
+            out.update(m for g in groups for m in g.members if m not in placed)
+            return True
+        for g in new:
+            self.dissolve(g)
+        for g in groups:
+            self.groups[g.gid] = g
+            for m in g.members:
+                self.where[m] = g.gid
+            self.refresh(g)
+        return False
+
+    def build(self, people: list[int], areas: set[int], rng: random.Random) -> list[_Group]:
+        """Randomised construction for a small set of people: take a well-filled (area, slot)
+        bucket and either deal it into balanced groups or form one group from its least
+        flexible people; then place the rest and polish the new groups pairwise."""
+        P, lo = self.P, self.lo
+        remaining = set(people)
+        buckets: dict[tuple[int, int], list[int]] = {}
+        for p in people:
+            for a in self.areas_of(p):
+                if a in areas and (not self.area_mode or P.area_total[a] >= lo):
+                    for s in _bits(P.mask[p]):
+                        buckets.setdefault((a, s), []).append(p)
+        one_at_a_time = rng.random() < 0.5
+        new: list[_Group] = []
+        exhausted: set[tuple[int, int]] = set()
+        while True:
+            live_buckets = {}
+            for key, members in buckets.items():
+                if key not in exhausted:
+                    live = [p for p in members if p in remaining]
+                    if len(live) >= lo:
+                        live_buckets[key] = live
+            if not live_buckets:
+                break
+            ranked = sorted(live_buckets, key=lambda k: (-len(live_buckets[k]), rng.random()))
+            key = ranked[min(len(ranked) - 1, int(rng.random() ** 2 * 3))]
+            if one_at_a_time:
+                flex: dict[int, int] = {}
+                for live in live_buckets.values():
+                    for p in live:
+                        flex[p] = flex.get(p, 0) + 1
+                if rng.random() < 0.5:
+                    # Most constrained first: a bucket of the person with the fewest options.
+                    least = min(flex, key=lambda p: (flex[p], rng.random()))
+                    key = max(
+                        (k for k in ranked if least in live_buckets[k]),
+                        key=lambda k: (len(live_buckets[k]), rng.random()),
+                    )
+                members = live_buckets[key]
+                members.sort(key=lambda p: flex[p] + 2 * rng.random())
+                size = min(len(members), rng.choice((self.target, self.target, lo, self.hi)))
+                g = self.new_group(key[0])
+                for p in members:
+                    if len(g.members) < size and self.fits(p, g, None):
+                        self.add(g, p)
+                if len(g.members) < lo:
+                    self.dissolve(g)
+                    exhausted.add(key)
+                    continue
+                new.append(g)
+                remaining.difference_update(g.members)
+                continue
+            members = live_buckets[key]
+            k = self.choose_k(len(members))
+            if k == 0:
+                k = len(members) // self.hi
+                rng.shuffle(members)
+                members = members[: k * self.hi]
+            created: list[_Group] = []
+            left = self.deal(key[0], members, k, created)
+            new.extend(created)
+            remaining.difference_update(set(members) - set(left))
+        for p in sorted(remaining):
+            g = self.best_group_for(p, new, self.hi)
+            if g is not None:
+                self.add(g, p)
+        for g in new:
+            if len(g.members) < lo:
+                self.dissolve(g)
+        new = [g for g in new if self.groups[g.gid] is g]
+        for p in sorted(remaining):
+            if self.where[p] < 0:
+                g = self.best_group_for(p, new, self.hi)
+                if g is not None:
+                    self.add(g, p)
+        left = {p for p in people if self.where[p] < 0}
+        for _ in range(5):
+            changed = False
+            for i, g in enumerate(new):
+                for h in new[i + 1 :]:
+                    changed |= self.improve_pair(g, h)
+            if left:
+                waiting = self.unplaced_index(left)
+                for g in new:
+                    swapped = self.swap_in_unplaced(g, waiting)
+                    if swapped is not None:
+                        left.discard(swapped[1])
+                        left.add(swapped[0])
+                        waiting = self.unplaced_index(left)
+                        changed = True
+            if not changed:
+                break
+        return new
+
     def partners(self, g: _Group, idx, rng: random.Random, k: int = 6) -> list[_Group]:
         """Up to k groups to trade members with: groups in the same area (or a member's other
         areas) that share one of g's times, plus a few others of those areas at random."""
@@ -1310,16 +1573,11 @@ class _Solver:
     def sharing_count(self, p: int, areas: list[int]) -> int:
         """Others who chose one of these areas, share a time with p and are not p's lab-mates."""
         P = self.P
-        if self._by_area_slot is None:
-            self._by_area_slot = {}
-            for q in range(len(P.ids)):
-                for a in self.areas_of(q):
-                    for s in _bits(P.mask[q]):
-                        self._by_area_slot.setdefault((a, s), []).append(q)
+        by_area_slot = self.people_by_area_slot()
         others: set[int] = set()
         for a in areas:
             for s in _bits(P.mask[p]):
-                others.update(self._by_area_slot.get((a, s), ()))
+                others.update(by_area_slot.get((a, s), ()))
         others.discard(p)
         lab = P.lab[p]
         return sum(1 for q in others if lab < 0 or P.lab[q] != lab)
@@ -1327,7 +1585,6 @@ class _Solver:
     def reason(self, p: int) -> str:
         """Why p is left out, in words staff can act on."""
         P, lo, hi = self.P, self.lo, self.hi
-        bounds = f"{lo}–{hi}"
         if self.area_mode and not P.interests[p]:
             return "no career interests given"
         if not P.mask[p]:
@@ -1335,8 +1592,14 @@ class _Solver:
         if self.area_mode:
             interests = P.interests[p]
             if all(P.area_total[a] < lo for a in interests):
-                parts = [f"{_people(P.area_total[a])} chose {P.label(a)}" for a in interests]
-                return "only " + " and ".join(parts) + f" (groups need at least {lo})"
+                first, *rest = interests
+                text = f"only {_people(P.area_total[first])} chose {P.label(first)}"
+                others = [f"{P.area_total[a]} {P.label(a)}" for a in rest]
+                if len(others) > 1:
+                    text += ", " + ", ".join(others[:-1])
+                if others:
+                    text += " and " + others[-1]
+                return text + f" (groups need at least {lo})"
             areas = [a for a in interests if P.area_total[a] >= lo]
             where_ = " in " + " or ".join(P.label(a) for a in areas)
         else:
@@ -1344,7 +1607,6 @@ class _Solver:
             where_ = ""
         considered = [g for g in self.live_groups() if g.area in areas]
         no_time = lab = dnp = full = closed = 0
-        gid_of = self.where
         for g in considered:
             if not P.mask[p] & g.mask:
                 no_time += 1
@@ -1352,34 +1614,40 @@ class _Solver:
                 closed += 1
             elif P.lab[p] >= 0 and g.labcnt.get(P.lab[p], 0):
                 lab += 1
-            elif any(gid_of[x] == g.gid for x in P.dnp[p]):
+            elif any(self.where[x] == g.gid for x in P.dnp[p]):
                 dnp += 1
             else:
                 full += 1
         n_area = self.area_head_count(areas)
-        sharing = self.sharing_count(p, areas)
+        split = f"{_people(n_area)}{where_} cannot be split into groups of {lo}–{hi}"
         if not considered:
+            if n_area < lo:
+                return (
+                    f"only {_people(n_area)} left{where_} once others were placed in their "
+                    f"other choices (groups need at least {lo})"
+                )
             if not size_feasible(n_area, lo, hi):
-                return f"{_people(n_area)}{where_} cannot be split into groups of {bounds}"
+                return split
             return (
-                f"no shared time with any group{where_}: only {_people(sharing)} who could "
-                f"join a group with them share one of their times (groups need {lo})"
+                f"no group could be formed{where_}: the {n_area} people available don't share "
+                f"a time in groups of at least {lo} without lab-mate or do-not-pair conflicts"
             )
         if no_time == len(considered):
+            sharing = self.sharing_count(p, areas)
             return (
-                f"no shared time with any group{where_} (and only {_people(sharing)} "
-                f"who could join a group with them share one of their times)"
+                f"no shared time with any group{where_} (only {_people(sharing)} who could be "
+                "grouped with them share one of their times)"
             )
-        if full and not (lab or dnp) and not size_feasible(n_area, lo, hi):
-            return f"{_people(n_area)}{where_} cannot be split into groups of {bounds}"
-        if lab and not (dnp or full):
+        if full and not (lab or dnp or closed) and not size_feasible(n_area, lo, hi):
+            return split
+        if lab and not (dnp or full or closed):
             return f"lab-mate conflicts: every group{where_} that shares a time has a lab-mate"
-        if dnp and not (lab or full):
+        if dnp and not (lab or full or closed):
             return (
                 f"do-not-pair conflicts: every group{where_} that shares a time includes "
                 "someone they should not be grouped with"
             )
-        if full and not (lab or dnp):
+        if full and not (lab or dnp or closed):
             return (
                 f"every group{where_} that shares a time is full ({hi} members) and too few "
                 "others share their times to start a new one"

@@ -82,16 +82,16 @@ def synthetic_pool(
         n_slots = rng.randint(min_slots, max_slots)
         slots = frozenset(_weighted_sample(rng, SLOTS, SLOT_WEIGHTS, n_slots))
         rows.append(
-            dict(
-                id=i,
-                stage=stage,
-                discipline=disc,
-                lab=lab,
-                interests=interests,
-                slots=slots,
-                do_not_pair=set(),
-                previous_mates=set(),
-            )
+            {
+                "id": i,
+                "stage": stage,
+                "discipline": disc,
+                "lab": lab,
+                "interests": interests,
+                "slots": slots,
+                "do_not_pair": set(),
+                "previous_mates": set(),
+            }
         )
     for row in rows:
         if rng.random() < dnp_share and n > 1:
