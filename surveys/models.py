@@ -184,7 +184,8 @@ class Survey(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True, closes_at__isnull=True)
-                | Q(opens_at__isnull=False, closes_at__gt=F("opens_at")),
+                # closes_at must be non-null explicitly: NULL > opens_at would pass the check.
+                | Q(opens_at__isnull=False, closes_at__isnull=False, closes_at__gt=F("opens_at")),
                 name="survey_dates_ordered",
                 violation_error_message=_("Give both dates, the closing one after the opening."),
             ),

@@ -264,7 +264,12 @@ def _chart_data(results: list[QuestionResult], pre_post: list[ItemChange]) -> di
         for r in results
         if r.distribution is not None and not r.distribution.is_suppressed
     ]
-    shown = [item for item in pre_post if not item.overall.is_suppressed]
+    # Likert items only: they share the 1–5 axis (counts and 0–10 scales are in the table).
+    shown = [
+        item
+        for item in pre_post
+        if not item.overall.is_suppressed and item.question.kind == QuestionKind.LIKERT
+    ]
     pre_post_chart = None
     if shown:
         pre_post_chart = {

@@ -48,7 +48,7 @@
   });
   if (data.pre_post) {
     bar(data.pre_post.canvas, data.pre_post.labels, data.pre_post.datasets, {
-      scales: { y: { beginAtZero: true } }
+      scales: { y: { min: 1, max: 5, ticks: { stepSize: 1 } } }
     });
   }
 })();
