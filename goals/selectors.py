@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import F
+
 from accounts.models import User
 from goals.models import Goal, GoalStatus
 
@@ -39,3 +41,12 @@ def _carried(goal: Goal) -> bool:
         return goal.carried_to is not None
     except Goal.carried_to.RelatedObjectDoesNotExist:
         return False
+
+
+def goals_due_for(*, user: User, limit: int = 10) -> list[Goal]:
+    """The person's goals in progress, soonest due first, for the home page."""
+    return list(
+        Goal.objects.filter(owner=user, status=GoalStatus.ACTIVE)
+        .select_related("group", "due_meeting")
+        .order_by(F("due_date").asc(nulls_last=True), "pk")[:limit]
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Case, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
@@ -15,6 +17,8 @@ from groups.models import (
 )
 
 MIXED = "mixed"
+PAST_MEETINGS_SHOWN = 6
+WINS_SHOWN = 10
 
 
 def groups_joinable_for(
@@ -116,3 +120,31 @@ def waitlist_position_in(
         return None
     waiting = [m.pk for m in memberships if m.status == MembershipStatus.WAITLISTED]
     return waiting.index(membership.pk) + 1
+
+
+def group_program(*, group: PeerGroup, now: datetime) -> dict:
+    """The group's meetings, current goals and wins for its page.
+
+    Meetings and goals are reached through the group's relations: `groups` comes before
+    `meetings` and `goals` in the dependency order and never imports them.
+    """
+    return {
+        "next_meeting": group.meetings.upcoming(now).first(),
+        "past_meetings": list(group.meetings.past(now)[:PAST_MEETINGS_SHOWN]),
+        "current_goals": list(
+            group.goals.visible_to_group()
+            .current()
+            .filter(
+                owner__memberships__group=group,
+                owner__memberships__status=MembershipStatus.ACTIVE,
+            )
+            .select_related("owner")
+            .order_by("owner__name", "due_date", "pk")
+        ),
+        "wins": list(
+            group.goals.visible_to_group()
+            .wins()
+            .select_related("owner")
+            .order_by("-shared_as_win_at")[:WINS_SHOWN]
+        ),
+    }

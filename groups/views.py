@@ -44,6 +44,10 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
         "is_under_size": len(seated) < group.cohort.min_group_size,
         "leave_form": forms.LeaveForm(),
     }
+    # Meetings, goals and wins are for the group's own people and the office only.
+    if request.user.is_staff or (mine is not None and mine.status == MembershipStatus.ACTIVE):
+        context.update(selectors.group_program(group=group, now=timezone.now()))
+        context["shows_program"] = True
     return render(request, "groups/group_detail.html", context)
 
 

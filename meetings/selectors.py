@@ -56,3 +56,13 @@ def meetings_for_feed(*, user: User, now: datetime) -> QuerySet[Meeting]:
         .select_related("group")
         .order_by("starts_at")
     )
+
+
+def meetings_upcoming_for(*, user: User, now: datetime, limit: int = 3) -> list[Meeting]:
+    """The person's next meetings across their groups, for the home page."""
+    group_ids = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values(
+        "group_id"
+    )
+    return list(
+        Meeting.objects.upcoming(now).filter(group_id__in=group_ids).select_related("group")[:limit]
+    )

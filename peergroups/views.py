@@ -6,12 +6,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import TraineeProfile
+from goals import selectors as goal_selectors
 from groups import selectors as group_selectors
+from meetings import selectors as meeting_selectors
 from peergroups.celery import app as celery_app
+from surveys import selectors as survey_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +28,17 @@ def home(request: HttpRequest) -> HttpResponse:
         .first()
     )
     needs_profile = profile is None or not (profile.stage and profile.availability)
-    memberships = list(group_selectors.memberships_current_for(user=request.user))
+    now = timezone.now()
     return render(
         request,
         "peergroups/home.html",
-        {"needs_profile": needs_profile, "memberships": memberships},
+        {
+            "needs_profile": needs_profile,
+            "memberships": list(group_selectors.memberships_current_for(user=request.user)),
+            "next_meetings": meeting_selectors.meetings_upcoming_for(user=request.user, now=now),
+            "goals_due": goal_selectors.goals_due_for(user=request.user),
+            "open_surveys": list(survey_selectors.open_surveys_for(request.user, now)),
+        },
     )
 
 

@@ -49,8 +49,8 @@ def test_nobody_can_sign_up_on_their_own(client):
 
 def test_home_page_offers_the_next_step(client, trainee, django_assert_num_queries):
     client.force_login(trainee)
-    # session, user, profile
-    with django_assert_num_queries(3):
+    # session, user, profile, my groups, next meetings, goals due, open surveys
+    with django_assert_num_queries(7):
         response = client.get("/")
     assert response.status_code == 200
     assert b"not in a group yet" in response.content

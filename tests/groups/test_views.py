@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import CareerArea
 from groups import services
@@ -7,6 +10,8 @@ from groups.models import GroupStatus, Membership, MembershipRole, MembershipSta
 from notifications.models import Notification
 from tests.factories import (
     CohortFactory,
+    GoalFactory,
+    MeetingFactory,
     MembershipFactory,
     PeerGroupFactory,
     TraineeFactory,
@@ -271,11 +276,19 @@ def test_group_page_query_count_does_not_grow(
 ):
     group.status = GroupStatus.OPEN
     group.save()
-    for _ in range(n):
-        services.membership_join(group=group, user=TraineeFactory(), now=group.created_at)
+    for i in range(n):
+        joiner = TraineeFactory()
+        services.membership_join(group=group, user=joiner, now=group.created_at)
+        meeting = MeetingFactory(
+            group=group, starts_at=timezone.now() - timedelta(days=i + 1), status="held"
+        )
+        GoalFactory(owner=joiner, group=group, due_meeting=meeting)
+        GoalFactory(owner=joiner, group=group, status="done", shared_as_win_at=timezone.now())
+    MeetingFactory(group=group)
     client.force_login(facilitator)
-    # session, user, group (+visibility, cohort, area), memberships (+people, profiles)
-    with django_assert_num_queries(4):
+    # session, user, group (+visibility, cohort, area), memberships (+people, profiles);
+    # the next meeting, past meetings, current goals (+owners), wins (+owners)
+    with django_assert_num_queries(8):
         response = client.get(url("group_detail", group))
     assert response.status_code == 200
 
@@ -286,9 +299,12 @@ def test_home_page_query_count_does_not_grow(client, django_assert_num_queries, 
     cohort = CohortFactory(max_groups_per_trainee=5)
     for group in PeerGroupFactory.create_batch(n, cohort=cohort):
         MembershipFactory(group=group, user=person)
+        meeting = MeetingFactory(group=group)
+        GoalFactory(owner=person, group=group, due_meeting=meeting)
     client.force_login(person)
-    # session, user, profile, the person's groups (with waitlist positions)
-    with django_assert_num_queries(4):
+    # session, user, profile, the person's groups (with waitlist positions), next meetings
+    # (+groups), goals due (+groups, meetings), open surveys
+    with django_assert_num_queries(7):
         response = client.get("/")
     assert response.status_code == 200
 
