@@ -162,6 +162,13 @@ def test_the_settings_page_shows_the_address_and_get_makes_nothing(client, membe
     assert CalendarFeed.objects.get(user=member).token == token
 
 
+def test_the_meeting_page_links_to_the_ics_and_the_feed_settings(client, member, meeting):
+    client.force_login(member)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert f'href="/meetings/{meeting.pk}/meeting.ics"' in page
+    assert 'href="/calendar/"' in page
+
+
 def test_the_settings_page_needs_signing_in(client):
     response = client.get(reverse("meetings:calendar_settings"))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
