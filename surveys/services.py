@@ -356,7 +356,9 @@ def pulse_for_meeting(*, meeting: Meeting, now: datetime) -> Survey:
     """The pulse survey about a held meeting, for its group, created once."""
     # The lock serialises concurrent sweeps for the same meeting; the unique constraint on
     # Survey.meeting is the backstop.
-    meeting = Meeting.objects.select_for_update().select_related("group").get(pk=meeting.pk)
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",)).select_related("group").get(pk=meeting.pk)
+    )
     existing = Survey.objects.filter(meeting=meeting).first()
     if existing is not None:
         return existing
@@ -486,6 +488,11 @@ def surveys_seal_closed(*, now: datetime) -> int:
     Respondent keys go, unsubmitted drafts go, and the remaining rows are rewritten together in
     one transaction. Returns how many surveys were sealed.
     """
+    # A save that was already under way when the survey closed may leave a key behind, even on
+    # a survey sealed earlier: clear those too (the partial unique index makes this cheap).
+    Response.objects.filter(
+        survey__in=Survey.objects.closed(now).filter(is_anonymous=True)
+    ).exclude(respondent_key="").update(respondent_key="")
     surveys = list(
         Survey.objects.closed(now)
         .filter(is_anonymous=True, sealed_at__isnull=True)
@@ -493,6 +500,7 @@ def surveys_seal_closed(*, now: datetime) -> int:
     )
     for survey in surveys:
         Response.objects.filter(survey=survey, is_submitted=False).delete()
+        # Rewriting every row in one transaction gives them all the same transaction id.
         Response.objects.filter(survey=survey).update(respondent_key="")
         Answer.objects.filter(response__survey=survey).update(number=F("number"))
         survey.sealed_at = now

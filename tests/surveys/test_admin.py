@@ -256,3 +256,63 @@ def test_questions_of_a_survey_with_responses_are_locked(office, survey, member)
 def test_changelist_and_add_page_render(office, survey):
     assert office.get(reverse("admin:surveys_survey_changelist")).status_code == 200
     assert office.get(reverse("admin:surveys_survey_add")).status_code == 200
+
+
+def survey_form(**overrides) -> dict:
+    data = {
+        "title": "Spring check-in",
+        "kind": "custom",
+        "intro": "",
+        "slug": "",
+        "cohort": "",
+        "group": "",
+        "meeting": "",
+        "opens_at_0": "2027-02-01",
+        "opens_at_1": "09:00",
+        "closes_at_0": "2027-02-15",
+        "closes_at_1": "17:00",
+        "baseline": "",
+        "questions-TOTAL_FORMS": "1",
+        "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
+        "questions-0-position": "1",
+        "questions-0-key": "go_on",
+        "questions-0-kind": "single",
+        "questions-0-text": "Stay in the group?",
+        "questions-0-help_text": "",
+        "questions-0-is_required": "on",
+        "questions-0-choices": "yes | Yes\nno | No",
+        "questions-0-min_label": "",
+        "questions-0-max_label": "",
+        "questions-0-min_value": "",
+        "questions-0-max_value": "",
+        "questions-0-flag_choice": "no",
+    }
+    return {**data, **overrides}
+
+
+def test_staff_build_a_survey_with_questions_in_the_admin(office, group):
+    response = office.post(reverse("admin:surveys_survey_add"), survey_form(group=group.pk))
+    assert response.status_code == 302, response.context["errors"]
+    survey = Survey.objects.get(title="Spring check-in")
+    assert survey.group == group and survey.created_by.is_staff
+    assert survey.questions.get().flag_choice == "no"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({}, "A survey with dates needs a cohort or a group."),
+        ({"closes_at_0": "2027-01-01"}, "the closing one after the opening"),
+        ({"questions-0-choices": "only"}, "at least two choices"),
+        ({"questions-0-flag_choice": "maybe"}, "Use one of the values"),
+    ],
+)
+def test_the_admin_form_explains_what_is_wrong(office, group, overrides, message):
+    data = survey_form(**overrides)
+    if message != "A survey with dates needs a cohort or a group.":
+        data["group"] = group.pk
+    response = office.post(reverse("admin:surveys_survey_add"), data)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Survey.objects.filter(title="Spring check-in").exists()

@@ -94,7 +94,10 @@ KEYS = ["agree", "recommend", "stage", "did", "count", "one_word", "comments", "
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    database=None,  # no .hypothesis/ directory in the working tree
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.dictionaries(st.sampled_from(KEYS), anything), final=st.booleans())
 def test_any_input_is_either_a_form_error_or_accepted_by_the_service(survey, member, data, final):
