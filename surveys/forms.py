@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from surveys.models import Question, QuestionKind
 from surveys.services import LONG_TEXT_MAX, SHORT_TEXT_MAX
@@ -10,7 +11,12 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 def _field_for(question: Question, *, required: bool) -> forms.Field:
-    common = {"label": question.text, "help_text": question.help_text, "required": required}
+    common = {
+        "label": question.text,
+        "help_text": question.help_text,
+        "required": required,
+        "error_messages": {"required": _("Please answer this question.")},
+    }
     kind = question.kind
     if kind in (QuestionKind.LIKERT, QuestionKind.SCALE):
         return forms.TypedChoiceField(

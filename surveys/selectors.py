@@ -91,6 +91,9 @@ def survey_page(*, survey: Survey, user: User, now: datetime) -> dict:
 
 # Results ---------------------------------------------------------------------------------------
 
+# Text answers listed on the page; the export has them all.
+TEXT_LIMIT = 200
+
 
 @dataclass
 class QuestionResult:
@@ -183,7 +186,8 @@ def _question_result(question: Question, values: list) -> QuestionResult:
     result = QuestionResult(question=question, n=len(values))
     if question.kind in TEXT_KINDS:
         # Sorted, not in the order given: order could hint at who wrote what.
-        result.texts = sorted(values, key=str.casefold) if not result.is_suppressed else []
+        if not result.is_suppressed:
+            result.texts = sorted(values, key=str.casefold)[:TEXT_LIMIT]
     elif question.kind == QuestionKind.NUMBER:
         result.distribution = analytics.number_distribution(values)
     elif question.kind in (QuestionKind.LIKERT, QuestionKind.SCALE):

@@ -104,7 +104,7 @@ def test_missing_required_answers_are_shown_as_errors_not_saved(client, survey, 
     response = client.post(url(survey), {"q-agree": "9", "action": "submit"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="form-errors"' in html and "This field is required" in html
+    assert 'id="form-errors"' in html and "Please answer this question." in html
     assert "Select a valid choice" in html and 'aria-invalid="true"' in html
     assert not Response.objects.exists()
 
