@@ -32,3 +32,30 @@ def test_seed_demo_builds_a_cohort_of_groups_once():
     assert [(m.status, m.role) for m in trainee] == [
         (MembershipStatus.ACTIVE, MembershipRole.MEMBER)
     ]
+
+
+def test_seed_demo_makes_the_meeting_loop_visible_once():
+    from django.utils import timezone
+
+    from goals.models import Goal, GoalReview, GoalStatus
+    from meetings.models import Attendance, Meeting, MeetingStatus, OfficeFlag
+
+    call_command("seed_demo", verbosity=0)
+    counts = (Meeting.objects.count(), Goal.objects.count(), GoalReview.objects.count())
+    call_command("seed_demo", verbosity=0)
+    assert (Meeting.objects.count(), Goal.objects.count(), GoalReview.objects.count()) == counts
+
+    group = PeerGroup.objects.get(memberships__user__email="trainee@example.edu")
+    assert group.memberships.facilitators().filter(user__email="facilitator@example.edu").exists()
+    now = timezone.now()
+    assert group.meetings.filter(status=MeetingStatus.HELD).count() == 2
+    assert group.meetings.upcoming(now).exists()
+    assert Attendance.objects.filter(meeting__group=group).exists()
+    assert set(Goal.objects.values_list("status", flat=True)) == set(GoalStatus.values)
+    assert Goal.objects.filter(owner__email="trainee@example.edu", status="active").exists()
+    assert Goal.objects.wins().exists()
+    assert Goal.objects.filter(carried_from__isnull=False).exists()
+    assert OfficeFlag.objects.exists()
+    # Two groups are off track on purpose: one last met 45 days ago, one never met.
+    policy, mixed = PeerGroup.objects.get(name="Policy A"), PeerGroup.objects.get(name="Mixed A")
+    assert not policy.meetings.upcoming(now).exists() and not mixed.meetings.exists()

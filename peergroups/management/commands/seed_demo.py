@@ -11,8 +11,19 @@ from django.utils import timezone
 from accounts import availability
 from accounts.models import CareerArea, CareerInterest, Discipline, Stage, TraineeProfile, User
 from accounts.taxonomy import ensure_default_career_areas
+from goals import services as goal_services
+from goals.models import GoalCategory, GoalStatus, Visibility
 from groups import services as group_services
-from groups.models import Cohort, GroupStatus, Membership, MembershipRole, PeerGroup
+from groups.models import (
+    Cohort,
+    GroupStatus,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    PeerGroup,
+)
+from meetings import services as meeting_services
+from meetings.models import FlagKind, Meeting
 
 DEMO_PASSWORD = "peergroups-demo"
 DEMO_TRAINEES = 42
@@ -99,7 +110,8 @@ DEMO_COHORT = {
     "max_groups_per_trainee": 3,
 }
 # name, career area slug (None: mixed), status, members, waitlisted, facilitated by the demo
-# facilitator, usual day and time. trainee@example.edu joins the Education group.
+# facilitator, usual day and time. trainee@example.edu joins the Education group, which the demo
+# facilitator runs.
 DEMO_GROUPS = [
     ("Data Science A", "data-science", GroupStatus.OPEN, 8, 3, True, "tue", (17, 30)),
     (
@@ -115,8 +127,8 @@ DEMO_GROUPS = [
     ("Policy A", "policy", GroupStatus.OPEN, 6, 0, False, "thu", (16, 0)),
     ("Industry A", "industry", GroupStatus.ACTIVE, 6, 0, False, "mon", (18, 0)),
     ("Academia A", "academia", GroupStatus.OPEN, 4, 0, False, "fri", (9, 30)),
-    ("Education A", "education", GroupStatus.OPEN, 4, 0, False, "tue", (12, 30)),
-    ("Mixed A", None, GroupStatus.OPEN, 5, 0, True, "thu", (17, 30)),
+    ("Education A", "education", GroupStatus.ACTIVE, 5, 0, True, "tue", (12, 30)),
+    ("Mixed A", None, GroupStatus.OPEN, 5, 0, False, "thu", (17, 30)),
     ("Business A", "business", GroupStatus.DRAFT, 0, 0, False, "", None),
 ]
 TIMEZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London"]
@@ -181,9 +193,11 @@ class Command(BaseCommand):
                 for rank, area in enumerate([first, *others], start=1)
             )
         new_groups = self._groups()
+        programs = self._programs()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready ({created} new profiles, {new_groups} new groups)."
+                f"Demo data ready ({created} new profiles, {new_groups} new groups, "
+                f"meetings and goals for {programs} groups)."
             )
         )
         if with_passwords:
@@ -243,7 +257,7 @@ class Command(BaseCommand):
                 )
             people = self._pick(trainees, area, members + waiting, taken)
             if area_slug == "education":
-                people = [demo_trainee, *people]
+                people = [demo_trainee, *people[: members + waiting - 1]]
             for index, person in enumerate(people):
                 role = MembershipRole.PEER_LEADER if index == 1 else MembershipRole.MEMBER
                 if index < members:
@@ -268,3 +282,181 @@ class Command(BaseCommand):
         picked = free[:n]
         taken.update(t.pk for t in picked)
         return picked
+
+    # Meetings and goals ----------------------------------------------------------------------
+
+    def _programs(self) -> int:
+        """Held meetings with attendance, reviews, notes and a flag; an upcoming meeting; goals in
+        every state. Groups that already have meetings are left alone. Two groups are left off
+        track on purpose: Policy A last met 45 days ago, Mixed A has never met."""
+        now = timezone.now()
+        done = 0
+        plans = {
+            "Education A": [56, 28],
+            "Data Science A": [35, 7],
+            "Industry A": [60, 30],
+            "Science Writing A": [21],
+            "Policy A": [45],
+        }
+        upcoming = {"Education A": 6, "Data Science A": 20, "Industry A": 3, "Science Writing A": 9}
+        groups = PeerGroup.objects.filter(cohort__slug=DEMO_COHORT["slug"], name__in=plans)
+        for group in groups:
+            if group.meetings.exists():
+                continue
+            done += 1
+            self._history(group, [now - datetime.timedelta(days=d) for d in plans[group.name]])
+            if group.name in upcoming:
+                self._upcoming(group, now + datetime.timedelta(days=upcoming[group.name]), now)
+        return done
+
+    @staticmethod
+    def _at(group: PeerGroup, moment: datetime.datetime) -> datetime.datetime:
+        """`moment`'s day at the group's usual time (UTC is close enough for demo data)."""
+        usual = group.meeting_time or datetime.time(17, 30)
+        return moment.replace(hour=usual.hour, minute=usual.minute, second=0, microsecond=0)
+
+    def _members(self, group: PeerGroup) -> list[User]:
+        return [
+            m.user
+            for m in group.memberships.filter(
+                status=MembershipStatus.ACTIVE,
+                role__in=[MembershipRole.MEMBER, MembershipRole.PEER_LEADER],
+            )
+            .select_related("user")
+            .order_by("seat")
+        ]
+
+    def _history(self, group: PeerGroup, days: list[datetime.datetime]) -> None:
+        members = self._members(group)
+        facilitator = (
+            group.memberships.filter(role=MembershipRole.FACILITATOR, status="active")
+            .select_related("user")
+            .first()
+        )
+        logger = facilitator.user if facilitator else User.objects.get(email="staff@example.edu")
+        for number, day in enumerate(days):
+            starts = self._at(group, day)
+            before = starts - datetime.timedelta(days=20)
+            meeting = Meeting.objects.create(
+                group=group,
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(minutes=90),
+                place=group.meeting_place,
+                agenda=meeting_services.agenda_default(members=len(members), duration_minutes=90),
+            )
+            reviews = []
+            for index, person in enumerate(members):
+                goal = goal_services.goal_create(
+                    owner=person,
+                    group=group,
+                    fields=goal_services.GoalFields(
+                        title=GOAL_TITLES[(index + number) % len(GOAL_TITLES)],
+                        category=GoalCategory.values[(index + number) % len(GoalCategory.values)],
+                        is_specific=True,
+                        is_measurable=index % 2 == 0,
+                        is_time_bound=True,
+                        confidence=5 + index % 5,
+                    ),
+                    due_meeting=meeting,
+                    now=before,
+                )
+                outcome = OUTCOMES[(index + number) % len(OUTCOMES)]
+                reviews.append(
+                    meeting_services.ReviewInput(
+                        goal=goal,
+                        outcome=outcome,
+                        learned="Talking to people in the role helped most."
+                        if outcome == "done"
+                        else "",
+                        blocker="" if outcome == "done" else "time",
+                    )
+                )
+            absent = members[-1:] if number == len(days) - 1 else []
+            meeting_services.meeting_log_save(
+                meeting=meeting,
+                by=logger,
+                attendance={p.pk: ("absent" if p in absent else "present") for p in members},
+                reviews=reviews,
+                summary=SUMMARIES[number % len(SUMMARIES)],
+                private_notes="Two members were quiet; invite them to speak first next time.",
+                flags=[
+                    meeting_services.FlagInput(
+                        kind=FlagKind.STALLED,
+                        member=absent[0],
+                        note="Missed the meeting and has not set goals for a while.",
+                    )
+                ]
+                if absent and group.name == "Industry A"
+                else [],
+                now=starts + datetime.timedelta(hours=2),
+            )
+            for review in reviews:
+                if review.outcome == "done" and review.goal.owner == members[0]:
+                    goal_services.goal_share_win(goal=review.goal, now=starts)
+
+    def _upcoming(self, group: PeerGroup, when: datetime.datetime, now: datetime.datetime) -> None:
+        facilitator = (
+            group.memberships.filter(role=MembershipRole.FACILITATOR, status="active")
+            .select_related("user")
+            .first()
+        )
+        meeting = meeting_services.meeting_schedule(
+            group=group,
+            fields=meeting_services.MeetingFields(
+                starts_at=self._at(group, when),
+                duration_minutes=90,
+                place=group.meeting_place,
+            ),
+            created_by=facilitator.user if facilitator else None,
+            now=now,
+        )
+        for person in self._members(group):
+            unfinished = (
+                person.goals.filter(group=group, status__in=[GoalStatus.PARTLY])
+                .order_by("-created_at")
+                .first()
+            )
+            if unfinished is not None:
+                goal_services.goal_carry_over(goal=unfinished, now=now)
+            goal_services.goal_create(
+                owner=person,
+                group=group,
+                fields=goal_services.GoalFields(
+                    title="Write a one-paragraph summary of a career path I am curious about",
+                    category=GoalCategory.READING,
+                    is_specific=True,
+                    is_achievable=True,
+                    confidence=7,
+                ),
+                due_meeting=meeting,
+                now=now,
+            )
+            goal_services.goal_create(
+                owner=person,
+                group=group,
+                fields=goal_services.GoalFields(
+                    title="Decide whether to apply to the fellowship",
+                    category=GoalCategory.APPLYING,
+                    visibility=Visibility.PRIVATE,
+                ),
+                due_meeting=meeting,
+                now=now,
+            )
+
+
+GOAL_TITLES = [
+    "Ask two people in the field for a 20-minute informational interview",
+    "Go to the career fair and talk to three employers",
+    "Read two job postings and list the skills they ask for",
+    "Update my CV for an industry role",
+    "Take the first module of an online data course",
+    "Draft a cover letter for a practice application",
+    "Find three alumni on the professional network and message one",
+]
+OUTCOMES = ["done", "partly", "not_started", "done", "dropped", "partly"]
+SUMMARIES = [
+    "Everyone shared one win. We practised asking for informational interviews and agreed to "
+    "share job postings in the chat.",
+    "Good goal review: most people made progress. A guest from the career office talked about "
+    "transferable skills.",
+]
