@@ -63,8 +63,8 @@ DEFAULT_MAX_SIZE = 8
 
 _EPS = 1e-9
 _NO_AREA = -1
-_MAX_RESTARTS = 8
-_RESTART_PEOPLE = 400  # restarts = this / pool size, between 1 and _MAX_RESTARTS
+_MAX_RESTARTS = 4
+_RESTART_PEOPLE = 200  # restarts = this / pool size, between 1 and _MAX_RESTARTS
 _ANY_SLOT = -1
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
@@ -486,6 +486,8 @@ class _Solver:
         g.score = P.overall(len(g.members), g.ndist, g.nphd, g.npost, g.isum, g.nrep, g.area >= 0)
 
     def add(self, g: _Group, p: int) -> None:
+        if self.where[p] >= 0:
+            raise AssertionError(f"trainee {p} is already in group {self.where[p]}")
         g.members.append(p)
         self.where[p] = g.gid
         self.refresh(g)
@@ -609,7 +611,7 @@ class _Solver:
             leftovers = self.construct(free)
         leftovers = self.repair(leftovers)
         n = len(self.P.ids)
-        budget = int(self.effort * (80 * n + 30000))
+        budget = int(self.effort * (80 * n + 20000))
         leftovers = self.local_search(budget // 2, leftovers)
         leftovers = self.repair(leftovers)
         leftovers = self.neighbourhood_search(leftovers, budget // 4)
@@ -924,7 +926,7 @@ class _Solver:
         return out
 
     def repair(self, leftovers: list[int]) -> list[int]:
-        unplaced = [p for p in leftovers if self.where[p] < 0]
+        unplaced = sorted({p for p in leftovers if self.where[p] < 0})
         for _ in range(6):
             if self.timed_out():
                 break
@@ -933,7 +935,7 @@ class _Solver:
             for g in self.live_groups():
                 if self.short(g) and not g.pinned:
                     unplaced.extend(self.dissolve(g))
-            unplaced = [p for p in unplaced if self.where[p] < 0]
+            unplaced = sorted({p for p in unplaced if self.where[p] < 0})
             self.insert(unplaced)
             unplaced = [p for p in unplaced if self.where[p] < 0]
             self.new_groups(unplaced)
@@ -1024,7 +1026,7 @@ class _Solver:
         groups above the minimum when a few are missing."""
         P = self.P
         buckets: dict[tuple[int, int], list[int]] = {}
-        for p in unplaced:
+        for p in sorted(set(unplaced)):
             for a in self.areas_of(p):
                 if self.area_mode and P.area_total[a] < self.lo:
                     continue
@@ -1163,48 +1165,58 @@ class _Solver:
         keep the result when more people are placed or the neighbourhood's worst group is
         better, else restore it."""
         stop_at = self.evals + budget
+        max_tries = int(self.effort * (40 + len(self.P.ids) // 5))
+        tries = 0
         out = set(unplaced)
         rng = self.rng
-        # Small pools can afford many randomised rebuilds; large ones rely on the budget.
-        tries = max(3, min(30, 3000 // max(1, len(self.P.ids))))
+
+        def spent() -> bool:
+            return tries >= max_tries or self.evals >= stop_at or self.timed_out()
+
         for _round in range(3):
             progress = False
             for u in sorted(out):
                 if u not in out or not self.could_join(u):
                     continue
-                for _try in range(tries):
-                    if self.evals >= stop_at or self.timed_out():
-                        return sorted(out)
-                    idx = self.index()
-                    groups = self.groups_near(u, idx, rng)
+                for _try in range(3):
+                    if spent() or tries >= max_tries * 2 // 3:
+                        break
+                    tries += 1
+                    groups = self.groups_near(u, self.index(), rng)
                     if self.ruin_recreate(groups, out, self.areas_of(u), rng):
                         progress = True
                         break
             if not progress:
                 break
-        # Then the worst groups, a few times each.
-        for _round in range(max(2, tries // 2)):
+        # Then the worst groups, with the tries that are left.
+        while not spent():
             order = sorted(
                 (g for g in self.groups if g is not None and not g.closed and not g.pinned),
                 key=lambda g: (g.score, g.gid),
             )
-            worst = order[: max(1, len(order) // 20)]
-            for g in worst:
+            if not order:
+                break
+            for g in order[: max(1, len(order) // 20)]:
+                if spent():
+                    break
                 if self.groups[g.gid] is not g:
                     continue
-                if self.evals >= stop_at or self.timed_out():
-                    return sorted(out)
+                tries += 1
                 idx = self.index()
                 near = [g] + [h for h in self.partners(g, idx, rng, k=3) if not h.pinned]
                 self.ruin_recreate(near, out, [g.area], rng)
         return sorted(out)
 
     def could_join(self, p: int) -> bool:
+        """A cheap necessary condition: p has times, a viable area and enough people around."""
         if not self.P.mask[p]:
             return False
-        if not self.area_mode:
-            return True
-        return any(self.P.area_total[a] >= self.lo for a in self.P.interests[p])
+        areas = self.areas_of(p)
+        if self.area_mode:
+            areas = [a for a in areas if self.P.area_total[a] >= self.lo]
+            if not areas:
+                return False
+        return self.sharing_count(p, areas) + 1 >= self.lo
 
     def groups_near(self, u: int, idx, rng: random.Random, k: int = 4) -> list[_Group]:
         """Up to k changeable groups around u: groups of u's areas that share a time with u, and
@@ -1291,6 +1303,7 @@ class _Solver:
         bucket and either deal it into balanced groups or form one group from its least
         flexible people; then place the rest and polish the new groups pairwise."""
         P, lo = self.P, self.lo
+        people = sorted(set(people))
         remaining = set(people)
         buckets: dict[tuple[int, int], list[int]] = {}
         for p in people:

@@ -118,6 +118,8 @@ def violations(result: formation.FormationResult, trainees, *, include_locked=Fa
             continue
         members = [by_id[m] for m in group.member_ids]
         tag = f"group {gi}"
+        if len(set(group.member_ids)) != len(group.member_ids):
+            problems.append(f"{tag}: someone is listed twice")
         if not result.min_size <= len(members) <= result.max_size:
             problems.append(f"{tag}: size {len(members)}")
         if result.mode == formation.AREA and any(group.area not in m.interests for m in members):
