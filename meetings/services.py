@@ -152,14 +152,16 @@ def meeting_schedule(
         created_by=created_by,
     )
     goal_services.goals_attach_to_meeting(meeting=meeting)
-    _notify(
-        meeting=meeting,
-        kind=NotificationKind.MEETING_SCHEDULED,
-        subject=_("New meeting of %(group)s") % {"group": group.name},
-        body=_("Your group meets on {when}."),
-        key="meeting_scheduled",
-        exclude=created_by,
-    )
+    if meeting.starts_at > now:
+        # A meeting entered after the fact (to log it) is news to nobody.
+        _notify(
+            meeting=meeting,
+            kind=NotificationKind.MEETING_SCHEDULED,
+            subject=_("New meeting of %(group)s") % {"group": group.name},
+            body=_("Your group meets on {when}."),
+            key="meeting_scheduled",
+            exclude=created_by,
+        )
     return meeting
 
 

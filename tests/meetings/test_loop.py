@@ -88,3 +88,8 @@ def test_cancelling_moves_goals_to_the_next_meeting(group, facilitator, member):
     goal.refresh_from_db()
     assert goal.due_meeting == second
     assert services.meeting_cancel(meeting=first, now=NOW).status == MeetingStatus.CANCELLED
+
+
+def test_a_meeting_entered_after_the_fact_tells_nobody(group, facilitator, member):
+    schedule(group, facilitator, days=-2)
+    assert not Notification.objects.exists()
