@@ -343,3 +343,174 @@ class Membership(TimeStampedModel):
     @property
     def is_facilitator(self) -> bool:
         return self.role == MembershipRole.FACILITATOR and self.status == MembershipStatus.ACTIVE
+
+
+# Group formation -------------------------------------------------------------------------------
+
+
+class FormationMode(models.TextChoices):
+    AREA = "area", _("By career area")
+    MIXED = "mixed", _("Mixed career areas")
+
+
+class FormationRunStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+MAX_FORMATION_WEIGHT = 10
+
+
+class FormationRun(TimeStampedModel):
+    """One group-formation proposal for a cohort: its inputs, the proposed groups and what staff
+    did with it (groups/formation_services.py).
+
+    `pool` is a snapshot of the formation input taken at preview time (ids, stage, discipline id,
+    lab, ranked interests, slots, do-not-pair and previous mates), so adjusting, re-running and
+    reviewing later all see the same people. `proposal` holds the groups (members, area, shared
+    slots, score card, locked flag, problems; after publishing also the created group's id and
+    name), the unplaced with reasons and the summary. `history` lists what staff changed.
+    """
+
+    cohort = models.ForeignKey(
+        Cohort, models.PROTECT, related_name="formation_runs", verbose_name=_("cohort")
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=FormationMode)
+    min_size = models.PositiveSmallIntegerField(_("minimum group size"))
+    max_size = models.PositiveSmallIntegerField(_("maximum group size"))
+    weight_discipline = models.FloatField(_("weight: discipline diversity"), default=1.0)
+    weight_stage = models.FloatField(_("weight: stage mix"), default=1.0)
+    weight_repeat = models.FloatField(_("weight: no repeat group-mates"), default=1.0)
+    weight_interest = models.FloatField(_("weight: interest rank"), default=1.0)
+    seed = models.PositiveIntegerField(_("seed"), default=1)
+    pool_career_areas = models.ManyToManyField(
+        CareerArea,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pool limited to career areas"),
+        help_text=_("Empty: everyone with a complete profile not yet placed in the cohort."),
+    )
+    pool_size = models.PositiveIntegerField(_("people in the pool"), default=0)
+    pool = models.JSONField(_("pool snapshot"), default=list, editable=False)
+    proposal = models.JSONField(_("proposal"), default=dict, editable=False)
+    history = models.JSONField(_("changes by staff"), default=list, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=FormationRunStatus, default=FormationRunStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("group formation run")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode__in=FormationMode.values), name="formationrun_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FormationRunStatus.values), name="formationrun_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    min_size__gte=2,
+                    min_size__lte=F("max_size"),
+                    max_size__lte=MAX_GROUP_CAPACITY,
+                ),
+                name="formationrun_size_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    weight_discipline__gte=0,
+                    weight_discipline__lte=MAX_FORMATION_WEIGHT,
+                    weight_stage__gte=0,
+                    weight_stage__lte=MAX_FORMATION_WEIGHT,
+                    weight_repeat__gte=0,
+                    weight_repeat__lte=MAX_FORMATION_WEIGHT,
+                    weight_interest__gte=0,
+                    weight_interest__lte=MAX_FORMATION_WEIGHT,
+                ),
+                name="formationrun_weights_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=FormationRunStatus.PUBLISHED, published_at__isnull=False)
+                | (~Q(status=FormationRunStatus.PUBLISHED) & Q(published_at__isnull=True)),
+                name="formationrun_published_at_iff_published",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "-created_at"], name="formationrun_cohort_idx")]
+
+    def __str__(self) -> str:
+        return f"Formation run #{self.pk} for cohort {self.cohort_id} ({self.status})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == FormationRunStatus.DRAFT
+
+    @property
+    def groups(self) -> list[dict]:
+        return self.proposal.get("groups", [])
+
+    @property
+    def unplaced(self) -> list[dict]:
+        return self.proposal.get("unplaced", [])
+
+    @property
+    def summary(self) -> dict:
+        return self.proposal.get("summary", {})
+
+
+class DoNotPair(TimeStampedModel):
+    """Two people the office never wants in the same group (a conflict, a supervisor and their
+    student). Stored once per pair, the lower user id first."""
+
+    user_a = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    user_b = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("not with"),
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=300,
+        blank=True,
+        help_text=_("Why, for the office only. Never shown to either person."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        ordering = ["user_a", "user_b"]
+        verbose_name = _("do-not-pair pair")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user_a__lt=F("user_b")), name="donotpair_ordered_pair"
+            ),
+            models.UniqueConstraint(fields=["user_a", "user_b"], name="donotpair_unique_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Do not pair users {self.user_a_id} and {self.user_b_id}"

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
     SURVEY_INVITATION = "survey_invitation", _("Survey invitation")
     SURVEY_REMINDER = "survey_reminder", _("Survey reminder")
+    GROUP_PLACED = "group_placed", _("Placed in a group")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
