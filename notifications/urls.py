@@ -13,4 +13,6 @@ urlpatterns = [
         views.notification_mark_read,
         name="notification_mark_read",
     ),
+    path("preferences/", views.notification_preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.notification_unsubscribe, name="unsubscribe"),
 ]

@@ -172,10 +172,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport, which needs no server
 # and works across the processes of one machine (the embedded default of `make run`).
+#
+# Time limits: no task may run longer than CELERY_TASK_TIME_LIMIT (the sender stops claiming
+# emails after 50 s and each SMTP call times out after EMAIL_TIMEOUT). The broker's visibility
+# timeout is far above that, so Redis never hands a running task to a second worker; a task whose
+# worker died comes back after it, and finds its work done or still waiting in the database.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 20
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be above CELERY_TASK_TIME_LIMIT."
+    )
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # Above the longest task's time limit, so a running task is never handed to a second worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 else:
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -190,13 +201,23 @@ else:
 CELERY_TASK_ACKS_LATE = True  # allowed because every task is idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Two queues: `celery` for sweeps and everything else, `email` for the sender, so a slow mail
+# relay never holds up the sweeps (run a worker with `-Q email` to give email its own process).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_EMAIL_QUEUE = "email"
+CELERY_TASK_ROUTES = {"notifications.tasks.send_pending_emails": {"queue": CELERY_EMAIL_QUEUE}}
+# At most this many emails a minute, counted across all workers (many universities' relays allow
+# about 30). 0 means no limit.
+EMAIL_RATE_LIMIT_PER_MINUTE = env.int("EMAIL_RATE_LIMIT_PER_MINUTE", default=30)
+# An SMTP call that hangs must not outlive the task's time limit.
+EMAIL_TIMEOUT = EMAIL_CONFIG.get("EMAIL_TIMEOUT") or env.int("EMAIL_TIMEOUT", default=20)
+# Meeting reminders go out this many hours before a meeting starts.
+MEETING_REMINDER_HOURS = env.int("MEETING_REMINDER_HOURS", default=48)
 
 # Content Security Policy: everything is served from here (vendored front-end, no CDN).
 CONTENT_SECURITY_POLICY = {
