@@ -44,6 +44,7 @@ the result depends on the machine's speed).
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 import time
@@ -64,7 +65,7 @@ DEFAULT_MAX_SIZE = 8
 _EPS = 1e-9
 _NO_AREA = -1
 _MAX_RESTARTS = 4
-_RESTART_PEOPLE = 200  # restarts = this / pool size, between 1 and _MAX_RESTARTS
+_RESTART_PEOPLE = 1600  # restarts = this / pool size, between 1 and _MAX_RESTARTS
 _ANY_SLOT = -1
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
@@ -194,12 +195,15 @@ def form_groups(
     area_labels: Mapping[Hashable, str] | None = None,
     seed: int = 0,
     effort: float = 1.0,
+    restarts: int | None = None,
     time_limit: float | None = None,
 ) -> FormationResult:
     """Propose groups for ``trainees``; the same input and seed always give the same result.
 
     ``target_size`` (default: the middle of the bounds, rounded down) is the size the construction
-    aims for; ``effort`` scales the local search budget; ``area_labels`` names areas in reasons.
+    aims for; ``effort`` scales the search budget; ``restarts`` (default: 4 for small pools down
+    to 1 from 1,600 people) is how many independent runs to keep the best of; ``area_labels``
+    names areas in reasons.
     """
     started = time.perf_counter()
     trainees = list(trainees)
@@ -213,14 +217,15 @@ def form_groups(
     pool = _Pool(trainees, mode, weights or Weights(), locked, area_labels or {})
     deadline = None if time_limit is None else started + time_limit
     # Small pools are cheap and their optimum is fragile, so they get independent restarts.
-    restarts = max(1, min(_MAX_RESTARTS, _RESTART_PEOPLE // max(1, len(trainees))))
+    if restarts is None:
+        restarts = max(1, min(_MAX_RESTARTS, _RESTART_PEOPLE // max(1, len(trainees))))
     best = None
     evals = 0
     for restart in range(restarts):
         solver = _Solver(
             pool, min_size, max_size, target_size, seed * 7919 + restart, effort, deadline
         )
-        solver.run(locked, randomised=restart > 0)
+        solver.run(locked)
         evals += solver.evals
         if best is None or solver.objective() > best.objective():
             best = solver
@@ -599,16 +604,17 @@ class _Solver:
 
     # -- the run ------------------------------------------------------------------------------
 
-    def run(self, locked: Sequence[LockedGroup], randomised: bool = False) -> None:
+    def run(self, locked: Sequence[LockedGroup]) -> None:
         free = self.place_locked(locked)
         self.fill_open_groups(free)
         free = [p for p in free if self.where[p] < 0]
-        if randomised:
-            areas = set(range(len(self.P.areas))) if self.area_mode else {_NO_AREA}
-            self.build(free, areas, self.rng)
-            leftovers = [p for p in free if self.where[p] < 0]
+        if self.area_mode:
+            parts, _rest = self.assign_areas(free)
+            assigned = {p: a for a, members in parts.items() for p in members}
+            self.grow(sorted(assigned), set(parts), self.rng, assigned)
         else:
-            leftovers = self.construct(free)
+            self.grow(free, {_NO_AREA}, self.rng)
+        leftovers = [p for p in free if self.where[p] < 0]
         leftovers = self.repair(leftovers)
         n = len(self.P.ids)
         budget = int(self.effort * (80 * n + 20000))
@@ -687,18 +693,6 @@ class _Solver:
                 self.add(g, best)
 
     # -- construction -------------------------------------------------------------------------
-
-    def construct(self, free: list[int]) -> list[int]:
-        if self.area_mode:
-            parts, leftovers = self.assign_areas(free)
-        else:
-            parts, leftovers = {_NO_AREA: free}, []
-        for area in sorted(parts):
-            classes, rest = self.slot_classes(parts[area])
-            leftovers.extend(rest)
-            for members, k in classes:
-                leftovers.extend(self.deal(area, members, k))
-        return leftovers
 
     def choose_k(self, c: int) -> int:
         low, high = math.ceil(c / self.hi), c // self.lo
@@ -807,42 +801,6 @@ class _Solver:
 
     def is_open_area(self, a: int) -> bool:
         return a in self.locked_areas
-
-    def slot_classes(self, people: list[int]) -> tuple[list[tuple[list[int], int]], list[int]]:
-        """Cover people by time slots, most popular first; each class shares one slot."""
-        P, lo, hi = self.P, self.lo, self.hi
-        n_slots = len(P.slot_names)
-        cnt = [0] * n_slots
-        by_slot: list[list[int]] = [[] for _ in range(n_slots)]
-        nbits = {}
-        for p in people:
-            bits = _bits(P.mask[p])
-            nbits[p] = len(bits)
-            for s in bits:
-                cnt[s] += 1
-                by_slot[s].append(p)
-        taken: set[int] = set()
-        classes = []
-        while n_slots:
-            s = max(range(n_slots), key=lambda i: (cnt[i], -i))
-            c = cnt[s]
-            if c < lo:
-                break
-            members = [p for p in by_slot[s] if p not in taken]
-            k = self.choose_k(c)
-            if k == 0:
-                # c falls between k*hi and (k+1)*lo: keep the least flexible for this slot.
-                k = c // hi
-                members.sort(key=lambda p: nbits[p])
-                members = members[: k * hi]
-            for p in members:
-                taken.add(p)
-                for s2 in _bits(P.mask[p]):
-                    cnt[s2] -= 1
-            if c - len(members) < lo:
-                cnt[s] = 0  # the few left at this slot go to repair
-            classes.append((members, k))
-        return classes, [p for p in people if p not in taken]
 
     def deal(
         self, area: int, members: list[int], k: int, created: list[_Group] | None = None
@@ -1105,6 +1063,9 @@ class _Solver:
                         continue
                     swapped = self.swap_in_unplaced(g, waiting)
                     if swapped is None:
+                        if g.score <= order[0].score + _EPS and self.improve_by_chain(g, idx, rng):
+                            improved += 1
+                            continue
                         break
                     improved += 1
                     out.discard(swapped[1])
@@ -1203,7 +1164,11 @@ class _Solver:
                     continue
                 tries += 1
                 idx = self.index()
-                near = [g] + [h for h in self.partners(g, idx, rng, k=3) if not h.pinned]
+                if rng.random() < 0.5:
+                    near = self.partners(g, idx, rng, k=3)
+                else:  # groups holding people who could join g's area at a member's times
+                    near = self.groups_near(rng.choice(g.members), idx, rng, k=4)
+                near = [g] + [h for h in near if h is not g and not h.pinned]
                 self.ruin_recreate(near, out, [g.area], rng)
         return sorted(out)
 
@@ -1298,6 +1263,162 @@ class _Solver:
             self.refresh(g)
         return False
 
+    def grow(
+        self,
+        people: list[int],
+        areas: set[int],
+        rng: random.Random,
+        assigned: dict[int, int] | None = None,
+    ) -> list[_Group]:
+        """Form groups one at a time, most constrained people first: each group starts from a
+        well-filled (area, slot) bucket, or from the bucket of the person with the fewest
+        options, and is filled greedily by score from that bucket's least flexible people.
+        Counts are kept incrementally, so this scales to large pools."""
+        P, lo, hi, target = self.P, self.lo, self.hi, self.target
+        people = sorted(set(people))
+        keys_of: dict[int, list[tuple[int, int]]] = {}
+        buckets: dict[tuple[int, int], list[int]] = {}
+        for p in people:
+            keys = []
+            options = self.areas_of(p) if assigned is None else [assigned[p]]
+            for a in options:
+                if a in areas and (not self.area_mode or P.area_total[a] >= lo):
+                    keys.extend((a, s) for s in _bits(P.mask[p]))
+            keys_of[p] = keys
+            for key in keys:
+                buckets.setdefault(key, []).append(p)
+        noise = {p: rng.random() for p in people}
+
+        def flex(p: int) -> float:
+            # Fewer options first; a lower-ranked area counts as slightly more flexible.
+            return len(keys_of[p]) + noise[p]
+
+        for key, members in buckets.items():
+            if self.area_mode:
+                members.sort(key=lambda p, a=key[0]: flex(p) + 2 * (1 - P.rank_score[p][a]))
+            else:
+                members.sort(key=flex)
+        count = {key: len(members) for key, members in buckets.items()}
+        ptr = dict.fromkeys(buckets, 0)
+        alive = dict.fromkeys(people, True)
+        order = sorted(people, key=flex)
+        first = 0
+        heap = [(-c, rng.random(), key) for key, c in count.items() if c >= lo]
+        heapq.heapify(heap)
+        exhausted: set[tuple[int, int]] = set()
+        new: list[_Group] = []
+
+        def usable(key) -> bool:
+            return key not in exhausted and count[key] >= lo
+
+        def top_bucket():
+            picked = []
+            while heap and len(picked) < 3:
+                c, r, key = heapq.heappop(heap)
+                if not usable(key):
+                    continue
+                if -c != count[key]:
+                    heapq.heappush(heap, (-count[key], r, key))
+                    continue
+                picked.append((c, r, key))
+            if not picked:
+                return None
+            chosen = picked[min(len(picked) - 1, int(rng.random() ** 2 * 3))]
+            for entry in picked:
+                if entry is not chosen:
+                    heapq.heappush(heap, entry)
+            heapq.heappush(heap, chosen)
+            return chosen[2]
+
+        while True:
+            key = None
+            seed_person = None
+            if rng.random() < 0.5:
+                while first < len(order):
+                    p = order[first]
+                    options = [k for k in keys_of[p] if usable(k)] if alive[p] else []
+                    if options:
+                        seed_person = p
+                        key = max(options, key=lambda k: (count[k], -k[1]))
+                        break
+                    first += 1
+            if key is None:
+                key = top_bucket()
+                if key is None:
+                    break
+            members = buckets[key]
+            i = ptr[key]
+            while i < len(members) and not alive[members[i]]:
+                i += 1
+            ptr[key] = i
+            size = min(count[key], rng.choice((target, target, lo, hi)))
+            window = []
+            for p in members[i:]:
+                if alive[p]:
+                    window.append(p)
+                    if len(window) >= 3 * size:
+                        break
+            g = self.new_group(key[0])
+            start = seed_person if seed_person is not None else window[0]
+            self.add(g, start)
+            window = [p for p in window if p != start]
+            while len(g.members) < size:
+                best, best_score = None, -1.0
+                for p in window:
+                    if self.where[p] < 0 and self.fits(p, g, None):
+                        sc = self.score_after(g, None, p)
+                        if sc > best_score + _EPS:
+                            best, best_score = p, sc
+                if best is None:
+                    break
+                self.add(g, best)
+            if len(g.members) < lo:
+                # The window was too full of conflicts: try the whole bucket, first fit.
+                for p in members[i:]:
+                    if len(g.members) >= lo:
+                        break
+                    if alive[p] and self.where[p] < 0 and self.fits(p, g, None):
+                        self.add(g, p)
+            if len(g.members) < lo:
+                self.dissolve(g)
+                exhausted.add(key)
+                continue
+            new.append(g)
+            for p in g.members:
+                alive[p] = False
+                for k in keys_of[p]:
+                    count[k] -= 1
+        return new
+
+    def deal_buckets(
+        self, people: list[int], buckets: dict[tuple[int, int], list[int]], rng: random.Random
+    ) -> list[_Group]:
+        """Repeatedly deal a well-filled (area, slot) bucket into balanced groups."""
+        lo = self.lo
+        remaining = set(people)
+        new: list[_Group] = []
+        while True:
+            live_buckets = {}
+            for key, members in buckets.items():
+                live = [p for p in members if p in remaining]
+                if len(live) >= lo:
+                    live_buckets[key] = live
+            if not live_buckets:
+                break
+            ranked = sorted(live_buckets, key=lambda k: (-len(live_buckets[k]), rng.random()))
+            key = ranked[min(len(ranked) - 1, int(rng.random() ** 2 * 3))]
+            members = live_buckets[key]
+            k = self.choose_k(len(members))
+            if k == 0:
+                k = len(members) // self.hi
+                rng.shuffle(members)
+                members = members[: k * self.hi]
+            created: list[_Group] = []
+            left = self.deal(key[0], members, k, created)
+            new.extend(created)
+            remaining.difference_update(set(members) - set(left))
+        return new
+
     def build(self, people: list[int], areas: set[int], rng: random.Random) -> list[_Group]:
         """Randomised construction for a small set of people: take a well-filled (area, slot)
         bucket and either deal it into balanced groups or form one group from its least
@@ -1311,56 +1432,12 @@ class _Solver:
                 if a in areas and (not self.area_mode or P.area_total[a] >= lo):
                     for s in _bits(P.mask[p]):
                         buckets.setdefault((a, s), []).append(p)
-        one_at_a_time = rng.random() < 0.5
-        new: list[_Group] = []
-        exhausted: set[tuple[int, int]] = set()
-        while True:
-            live_buckets = {}
-            for key, members in buckets.items():
-                if key not in exhausted:
-                    live = [p for p in members if p in remaining]
-                    if len(live) >= lo:
-                        live_buckets[key] = live
-            if not live_buckets:
-                break
-            ranked = sorted(live_buckets, key=lambda k: (-len(live_buckets[k]), rng.random()))
-            key = ranked[min(len(ranked) - 1, int(rng.random() ** 2 * 3))]
-            if one_at_a_time:
-                flex: dict[int, int] = {}
-                for live in live_buckets.values():
-                    for p in live:
-                        flex[p] = flex.get(p, 0) + 1
-                if rng.random() < 0.5:
-                    # Most constrained first: a bucket of the person with the fewest options.
-                    least = min(flex, key=lambda p: (flex[p], rng.random()))
-                    key = max(
-                        (k for k in ranked if least in live_buckets[k]),
-                        key=lambda k: (len(live_buckets[k]), rng.random()),
-                    )
-                members = live_buckets[key]
-                members.sort(key=lambda p: flex[p] + 2 * rng.random())
-                size = min(len(members), rng.choice((self.target, self.target, lo, self.hi)))
-                g = self.new_group(key[0])
-                for p in members:
-                    if len(g.members) < size and self.fits(p, g, None):
-                        self.add(g, p)
-                if len(g.members) < lo:
-                    self.dissolve(g)
-                    exhausted.add(key)
-                    continue
-                new.append(g)
-                remaining.difference_update(g.members)
-                continue
-            members = live_buckets[key]
-            k = self.choose_k(len(members))
-            if k == 0:
-                k = len(members) // self.hi
-                rng.shuffle(members)
-                members = members[: k * self.hi]
-            created: list[_Group] = []
-            left = self.deal(key[0], members, k, created)
-            new.extend(created)
-            remaining.difference_update(set(members) - set(left))
+        if rng.random() < 0.5:
+            new = self.grow(people, areas, rng)
+            remaining = {p for p in people if self.where[p] < 0}
+        else:
+            new = self.deal_buckets(people, buckets, rng)
+            remaining = {p for p in people if self.where[p] < 0}
         for p in sorted(remaining):
             g = self.best_group_for(p, new, self.hi)
             if g is not None:
@@ -1475,7 +1552,11 @@ class _Solver:
                     consider(a, b)
         if best is None:
             return False
-        a, b = best
+        self.apply(g, h, *best)
+        return True
+
+    def apply(self, g: _Group, h: _Group, a: int | None, b: int | None) -> None:
+        """a (if any) moves from g to h and b (if any) from h to g."""
         if a is not None:
             g.members.remove(a)
         if b is not None:
@@ -1488,7 +1569,53 @@ class _Solver:
             self.where[b] = g.gid
         self.refresh(g)
         self.refresh(h)
-        return True
+
+    def pair_moves(self, g: _Group, h: _Group):
+        """Every legal move or swap between g and h, as (a leaving g, b leaving h)."""
+        lo, hi = self.lo, self.hi
+        gm = [a for a in g.members if a not in g.pinned]
+        hm = [b for b in h.members if b not in h.pinned]
+        if len(g.members) > lo and len(h.members) < hi:
+            for a in gm:
+                if self.fits(a, h, None):
+                    yield a, None
+        if len(h.members) > lo and len(g.members) < hi:
+            for b in hm:
+                if self.fits(b, g, None):
+                    yield None, b
+        h_wo = {b: self.mask_without(h, b) for b in hm}
+        for a in gm:
+            mg = self.mask_without(g, a)
+            for b in hm:
+                if self.fits(b, g, a, mg) and self.fits(a, h, b, h_wo[b]):
+                    yield a, b
+
+    def improve_by_chain(self, g: _Group, idx, rng: random.Random) -> bool:
+        """Lift a worst group g with a move from h that h can't afford on its own, followed by
+        a move that makes up h's loss from a third group k; kept only if all three end above
+        g's old score."""
+        floor = g.score + _EPS
+        firsts = []
+        for h in self.partners(g, idx, rng, k=10):
+            for a, b in self.pair_moves(g, h):
+                s1 = self.score_after(g, a, b)
+                if s1 > floor:
+                    firsts.append((-s1, h.gid, a if a is not None else -1, b, h))
+        firsts.sort(key=lambda f: f[:3])
+        for _neg, _gid, a, b, h in firsts[:5]:
+            a = None if a == -1 else a
+            self.apply(g, h, a, b)
+            if h.score > floor:
+                return True
+            for k in self.partners(h, idx, rng):
+                if k is g:
+                    continue
+                for c, d in self.pair_moves(h, k):
+                    if self.score_after(h, c, d) > floor and self.score_after(k, d, c) > floor:
+                        self.apply(h, k, c, d)
+                        return True
+            self.apply(g, h, b, a)  # undo
+        return False
 
     # -- result ---------------------------------------------------------------------------
 
