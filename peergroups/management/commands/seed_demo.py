@@ -1,9 +1,12 @@
 """Demo data for trying peergroups out: idempotent, so running it again changes nothing."""
 
 import datetime
+import functools
 import random
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -131,6 +134,13 @@ DEMO_GROUPS = [
     ("Mixed A", None, GroupStatus.OPEN, 5, 0, False, "thu", (17, 30)),
     ("Business A", "business", GroupStatus.DRAFT, 0, 0, False, "", None),
 ]
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
 TIMEZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London"]
 
 
@@ -194,6 +204,7 @@ class Command(BaseCommand):
             )
         new_groups = self._groups()
         programs = self._programs()
+        call_command("seed_surveys", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} new profiles, {new_groups} new groups, "
@@ -209,10 +220,8 @@ class Command(BaseCommand):
     def _user(self, email: str, name: str, with_password: bool, **extra) -> tuple[User, bool]:
         user, created = User.objects.get_or_create(email=email, defaults={"name": name, **extra})
         if created or with_password:
-            if with_password:
-                user.set_password(DEMO_PASSWORD)
-            else:
-                user.set_unusable_password()
+            # One hash for every demo account: hashing ~45 passwords one by one takes seconds.
+            user.password = _demo_password_hash() if with_password else make_password(None)
             user.save(update_fields=["password"])
         return user, created
 
