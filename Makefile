@@ -48,3 +48,8 @@ check-deploy: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) var/staticfiles var/broker
+
+## Group formation benchmark: time, scores, random baseline, exact oracle on small pools.
+.PHONY: bench-formation
+bench-formation: $(VENV)/.dev-installed
+	$(BIN)/python -m tests.perf.bench_formation

@@ -166,6 +166,7 @@ class Summary:
     repeat_pairs: int  # previous group-mates placed together again
     seconds: float
     evaluations: int
+    restarts: int
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ def form_groups(
         if solver.timed_out():
             break
     best.evals = evals
-    return best.result(started)
+    return best.result(started, restart + 1)
 
 
 def size_feasible(n: int, min_size: int, max_size: int) -> bool:
@@ -1619,7 +1620,7 @@ class _Solver:
 
     # -- result ---------------------------------------------------------------------------
 
-    def result(self, started: float) -> FormationResult:
+    def result(self, started: float, restarts: int) -> FormationResult:
         P = self.P
         groups = []
         stage_mixed = 0
@@ -1687,6 +1688,7 @@ class _Solver:
             repeat_pairs=repeat_pairs,
             seconds=time.perf_counter() - started,
             evaluations=self.evals,
+            restarts=restarts,
         )
         return FormationResult(
             mode=P.mode,

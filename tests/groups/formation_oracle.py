@@ -154,3 +154,194 @@ def exact_optimum(
         for bits, area, _score in best["groups"]
     )
     return Optimum(placed=placed, worst=worst, mean=mean, groups=out)
+
+
+@dataclass(frozen=True)
+class CpSatOptimum:
+    placed: int
+    worst: float  # exact score of the worst group in the best solution found
+    mean: float
+    worst_upper_bound: float  # no solution with `placed` people has a better worst group
+    proven: bool  # both stages solved to optimality
+    groups: tuple[tuple[tuple, object], ...]
+
+
+def cpsat_optimum(
+    trainees,
+    *,
+    mode=formation.AREA,
+    min_size=formation.DEFAULT_MIN_SIZE,
+    max_size=formation.DEFAULT_MAX_SIZE,
+    weights=None,
+    seconds: float = 20.0,
+    workers: int = 2,
+    hint=None,
+) -> CpSatOptimum:
+    """Integer-programming oracle for pools of 30-60 (OR-Tools CP-SAT, a dev dependency).
+
+    Stage 1 maximises the people placed; stage 2 fixes that number and maximises the worst
+    group's score on a 1/1000 grid. Scores are modelled as upper bounds that the solver pushes
+    up to the true values, so the reported bound is a valid upper bound on the true optimum.
+    ``hint`` (a FormationResult for the same pool) seeds the search; it can't change the bound.
+    """
+    from ortools.sat.python import cp_model
+
+    weights = weights or formation.Weights()
+    trainees = list(trainees)
+    n = len(trainees)
+    lo, hi = min_size, max_size
+    scale = 1000
+    wd, ws, wr, wi = (round(10 * w) for w in dataclass_weights(weights))
+    n_disc = max(1, len({t.discipline for t in trainees}))
+    areas = list(dict.fromkeys(a for t in trainees for a in t.interests))
+    slots = sorted({s for t in trainees for s in t.slots})
+    disciplines = sorted({t.discipline for t in trainees}, key=str)
+    index = {t.id: i for i, t in enumerate(trainees)}
+    n_groups = n // lo
+
+    def build(stage_placed: int | None):
+        m = cp_model.CpModel()
+        x = {
+            (i, j): m.new_bool_var(f"x{i}_{j}")
+            for i in range(n)
+            for j in range(min(i + 1, n_groups))
+        }
+        y = [m.new_bool_var(f"y{j}") for j in range(n_groups)]
+        for j in range(n_groups - 1):
+            m.add(y[j] >= y[j + 1])
+        for i in range(n):
+            m.add(sum(x[i, j] for j in range(n_groups) if (i, j) in x) <= 1)
+        t = m.new_int_var(0, scale, "t")
+        for j in range(n_groups):
+            members = [i for i in range(n) if (i, j) in x]
+            size = sum(x[i, j] for i in members)
+            for i in members:
+                m.add(x[i, j] <= y[j])
+            sz = {k: m.new_bool_var(f"sz{j}_{k}") for k in range(lo, hi + 1)}
+            m.add(sum(sz.values()) == y[j])
+            m.add(size == sum(k * v for k, v in sz.items()))
+            w = [m.new_bool_var(f"w{j}_{s}") for s in slots]
+            m.add(sum(w) >= y[j])
+            for i in members:
+                for si, s in enumerate(slots):
+                    if s not in trainees[i].slots:
+                        m.add(x[i, j] + w[si] <= 1)
+            labs: dict[str, list[int]] = {}
+            for i in members:
+                lab = trainees[i].lab.strip().casefold()
+                if lab:
+                    labs.setdefault(lab, []).append(i)
+            for group in labs.values():
+                if len(group) > 1:
+                    m.add(sum(x[i, j] for i in group) <= 1)
+            for i in members:
+                for other in trainees[i].do_not_pair:
+                    k = index.get(other)
+                    if k is not None and (k, j) in x and k != i:
+                        m.add(x[i, j] + x[k, j] <= 1)
+            dd = []
+            for d in disciplines:
+                ds = [i for i in members if trainees[i].discipline == d]
+                if ds:
+                    v = m.new_bool_var("")
+                    m.add(v <= sum(x[i, j] for i in ds))
+                    dd.append(v)
+            ndist = sum(dd)
+            mix = m.new_int_var(0, 2, f"mix{j}")
+            m.add(
+                mix <= sum(x[i, j] for i in members if trainees[i].stage == formation.PHD_STUDENT)
+            )
+            m.add(mix <= sum(x[i, j] for i in members if trainees[i].stage == formation.POSTDOC))
+            rep = []
+            for i in members:
+                mates = {index[o] for o in trainees[i].previous_mates if o in index}
+                mates |= {k for k in members if trainees[i].id in trainees[k].previous_mates}
+                mates = [k for k in mates if (k, j) in x and k != i]
+                if mates:
+                    r = m.new_bool_var("")
+                    for k in mates:
+                        m.add(r >= x[i, j] + x[k, j] - 1)
+                    rep.append(r)
+            nrep = sum(rep) if rep else 0
+            isum3 = 0
+            if mode == formation.AREA:
+                z = {a: m.new_bool_var(f"z{j}_{a}") for a in areas}
+                m.add(sum(z.values()) == y[j])
+                terms = []
+                for i in members:
+                    ranks = list(dict.fromkeys(trainees[i].interests))
+                    m.add(x[i, j] <= sum(z[a] for a in ranks))
+                    for r_, a in enumerate(ranks):
+                        u = m.new_bool_var("")
+                        m.add(u <= x[i, j])
+                        m.add(u <= z[a])
+                        terms.append(max(0, 3 - r_) * u)
+                isum3 = sum(terms)
+            total_w = wd + ws + wr + (wi if mode == formation.AREA else 0)
+            for k, v in sz.items():
+                dk = min(k, n_disc)
+                lhs = 6 * k * wd * ndist + 3 * k * dk * ws * mix + 6 * dk * wr * (k - nrep)
+                if mode == formation.AREA:
+                    lhs += 2 * dk * wi * isum3
+                m.add(scale * lhs >= total_w * 6 * k * dk * t).only_enforce_if(v)
+        placed = sum(x.values())
+        if hint is not None:
+            # Groups ordered by their first member fit the symmetry breaking (x[i, j] for j <= i).
+            hinted = sorted(sorted(index[m] for m in g.member_ids) for g in hint.groups)
+            chosen = {(i, j) for j, members in enumerate(hinted) for i in members}
+            if all(key in x for key in chosen):
+                for key, var in x.items():
+                    m.add_hint(var, key in chosen)
+                for j, var in enumerate(y):
+                    m.add_hint(var, j < len(hinted))
+        if stage_placed is None:
+            m.maximize(placed)
+        else:
+            m.add(placed == stage_placed)
+            m.maximize(t)
+        return m, x
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
+    model, x = build(None)
+    status1 = solver.solve(model)
+    placed = round(solver.objective_value)
+    proven = status1 == cp_model.OPTIMAL
+    model, x = build(placed)
+    status2 = solver.solve(model)
+    proven = proven and status2 == cp_model.OPTIMAL
+    if status2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return CpSatOptimum(placed, 0.0, 0.0, 1.0, False, ())
+    groups: dict[int, list[int]] = {}
+    for (i, j), var in x.items():
+        if solver.value(var):
+            groups.setdefault(j, []).append(i)
+    scored = []
+    for members in groups.values():
+        people = [trainees[i] for i in members]
+        if mode == formation.AREA:
+            common = set(people[0].interests).intersection(*(p.interests for p in people))
+            area, score = max(
+                (
+                    (a, group_score(people, a, n_disciplines=n_disc, weights=weights))
+                    for a in common
+                ),
+                key=lambda item: item[1],
+            )
+        else:
+            area, score = None, group_score(people, None, n_disciplines=n_disc, weights=weights)
+        scored.append((tuple(p.id for p in people), area, score))
+    scores = [s for *_rest, s in scored]
+    return CpSatOptimum(
+        placed=placed,
+        worst=min(scores) if scores else 0.0,
+        mean=sum(scores) / len(scores) if scores else 0.0,
+        worst_upper_bound=min(1.0, (solver.best_objective_bound + 1) / scale),
+        proven=proven,
+        groups=tuple((ids, area) for ids, area, _s in scored),
+    )
+
+
+def dataclass_weights(weights: formation.Weights) -> tuple[float, float, float, float]:
+    return (weights.discipline, weights.stage, weights.repeat, weights.interest)
