@@ -213,3 +213,42 @@ class QuestionFactory(DjangoModelFactory):
     kind = "likert"
     text = factory.Sequence(lambda n: f"Statement number {n}.")
     is_required = True
+
+
+# Group formation -------------------------------------------------------------------------------
+
+
+class DoNotPairFactory(DjangoModelFactory):
+    """A do-not-pair pair; the two people are stored lower id first, whatever order is given."""
+
+    class Meta:
+        model = "groups.DoNotPair"
+
+    user_a = factory.SubFactory(TraineeFactory)
+    user_b = factory.SubFactory(TraineeFactory)
+    note = "Asked not to be grouped together."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs["user_a"].pk > kwargs["user_b"].pk:
+            kwargs["user_a"], kwargs["user_b"] = kwargs["user_b"], kwargs["user_a"]
+        return super()._create(model_class, *args, **kwargs)
+
+
+def pool_trainee(
+    *areas: CareerArea,
+    stage: str = Stage.PHD_STUDENT,
+    slots: tuple[str, ...] = ("tue-evening",),
+    lab: str | None = None,
+    **profile,
+) -> User:
+    """A trainee with a complete profile for group formation: stage, these career interests in
+    order, availability in these slots, and (by default) a lab and discipline of their own."""
+    if lab is not None:
+        profile["lab_or_pi"] = lab
+    return TraineeProfileFactory(
+        stage=stage,
+        availability=availability.mask_from_slots(slots),
+        interests=list(areas),
+        **profile,
+    ).user
