@@ -1127,7 +1127,7 @@ class _Solver:
         keep the result when more people are placed or the neighbourhood's worst group is
         better, else restore it."""
         stop_at = self.evals + budget
-        max_tries = int(self.effort * (40 + len(self.P.ids) // 5))
+        max_tries = int(self.effort * (150 + len(self.P.ids) // 5))
         tries = 0
         out = set(unplaced)
         rng = self.rng

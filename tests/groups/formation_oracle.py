@@ -199,7 +199,7 @@ def cpsat_optimum(
     index = {t.id: i for i, t in enumerate(trainees)}
     n_groups = n // lo
 
-    def build(stage_placed: int | None):
+    def build(stage_placed: int | None, chosen: set[tuple[int, int]] | None):
         m = cp_model.CpModel()
         x = {
             (i, j): m.new_bool_var(f"x{i}_{j}")
@@ -285,15 +285,12 @@ def cpsat_optimum(
                     lhs += 2 * dk * wi * isum3
                 m.add(scale * lhs >= total_w * 6 * k * dk * t).only_enforce_if(v)
         placed = sum(x.values())
-        if hint is not None:
-            # Groups ordered by their first member fit the symmetry breaking (x[i, j] for j <= i).
-            hinted = sorted(sorted(index[m] for m in g.member_ids) for g in hint.groups)
-            chosen = {(i, j) for j, members in enumerate(hinted) for i in members}
-            if all(key in x for key in chosen):
-                for key, var in x.items():
-                    m.add_hint(var, key in chosen)
-                for j, var in enumerate(y):
-                    m.add_hint(var, j < len(hinted))
+        if chosen is not None and all(key in x for key in chosen):
+            for key, var in x.items():
+                m.add_hint(var, key in chosen)
+            used = {j for _i, j in chosen}
+            for j, var in enumerate(y):
+                m.add_hint(var, j in used)
         if stage_placed is None:
             m.maximize(placed)
         else:
@@ -304,11 +301,18 @@ def cpsat_optimum(
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
-    model, x = build(None)
+    chosen = None
+    if hint is not None:
+        # Groups ordered by their first member fit the symmetry breaking (x[i, j] for j <= i).
+        hinted = sorted(sorted(index[m] for m in g.member_ids) for g in hint.groups)
+        chosen = {(i, j) for j, members in enumerate(hinted) for i in members}
+    model, x = build(None, chosen)
     status1 = solver.solve(model)
     placed = round(solver.objective_value)
     proven = status1 == cp_model.OPTIMAL
-    model, x = build(placed)
+    if status1 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = {key for key, var in x.items() if solver.value(var)}
+    model, x = build(placed, chosen)
     status2 = solver.solve(model)
     proven = proven and status2 == cp_model.OPTIMAL
     if status2 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
