@@ -319,11 +319,18 @@ def formation_run_create(
     run.pool_size = len(trainees)
     run.proposal = _proposal_json(result)
     run.history = [{"at": now.isoformat(), "by": _pk(created_by), "action": "create"}]
-    if not save:
-        return run
-    with transaction.atomic():
-        run.save()
-        run.pool_career_areas.set(career_areas)
+    if save:
+        formation_run_store(run=run, career_areas=career_areas)
+    return run
+
+
+@transaction.atomic
+def formation_run_store(
+    *, run: FormationRun, career_areas: Iterable[CareerArea] = ()
+) -> FormationRun:
+    """Keep a run computed with `save=False` (the command checks it before publishing)."""
+    run.save()
+    run.pool_career_areas.set(career_areas)
     return run
 
 
@@ -471,11 +478,13 @@ def formation_run_rerun(
 # Publishing ---------------------------------------------------------------------------------
 
 
-def formation_group_names(*, run: FormationRun) -> dict[str, str]:
+def formation_group_names(
+    *, run: FormationRun, labels: dict[int, str] | None = None
+) -> dict[str, str]:
     """The name each proposed group will get: "<Career area> <n>" (or "Mixed <n>"), the lowest
     n not yet used in the cohort."""
     taken = set(PeerGroup.objects.filter(cohort_id=run.cohort_id).values_list("name", flat=True))
-    labels = _area_labels()
+    labels = _area_labels() if labels is None else labels
     names = {}
     counters: dict[str, int] = defaultdict(int)
     for group in run.groups:
@@ -641,7 +650,7 @@ def formation_run_details(*, run: FormationRun) -> dict:
     names = (
         {g["key"]: g.get("name", "") for g in run.groups}
         if not run.is_draft
-        else formation_group_names(run=run)
+        else formation_group_names(run=run, labels=areas)
     )
 
     def person(tid: int, members: Iterable[int] = (), area: int | None = None) -> PersonRow:

@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 career_areas=areas,
                 created_by=None,
                 now=timezone.now(),
-                save=apply,
+                save=False,
             )
         except formation_services.FormationRunError as e:
             raise CommandError(str(e)) from e
@@ -65,6 +65,9 @@ class Command(BaseCommand):
                 f"the admin: {reverse('admin:groups_cohort_formation')}?cohort={found.pk}"
             )
             return
+        if not run.groups:
+            raise CommandError("No group could be formed, so nothing was published.")
+        formation_services.formation_run_store(run=run, career_areas=areas)
         try:
             run = formation_services.formation_run_publish(run=run, by=None, now=timezone.now())
         except formation_services.FormationRunError as e:
