@@ -221,19 +221,25 @@ def form_groups(
     if restarts is None:
         restarts = max(1, min(_MAX_RESTARTS, _RESTART_PEOPLE // max(1, len(trainees))))
     best = None
-    evals = 0
-    for restart in range(restarts):
+    evals = runs = 0
+    # When people who could be grouped are still out, a few more runs start from groups of the
+    # minimum size, which cover more people (they are filled up afterwards).
+    plan = [False] * restarts
+    while runs < len(plan):
         solver = _Solver(
-            pool, min_size, max_size, target_size, seed * 7919 + restart, effort, deadline
+            pool, min_size, max_size, target_size, seed * 7919 + runs, effort, deadline
         )
-        solver.run(locked)
+        solver.run(locked, smallest=plan[runs])
+        runs += 1
         evals += solver.evals
         if best is None or solver.objective() > best.objective():
             best = solver
         if solver.timed_out():
             break
+        if runs == restarts and restarts > 1 and any(best.could_join(p) for p in best.leftovers):
+            plan += [True] * max(1, restarts // 2)
     best.evals = evals
-    return best.result(started, restart + 1)
+    return best.result(started, runs)
 
 
 def size_feasible(n: int, min_size: int, max_size: int) -> bool:
@@ -605,16 +611,16 @@ class _Solver:
 
     # -- the run ------------------------------------------------------------------------------
 
-    def run(self, locked: Sequence[LockedGroup]) -> None:
+    def run(self, locked: Sequence[LockedGroup], smallest: bool = False) -> None:
         free = self.place_locked(locked)
         self.fill_open_groups(free)
         free = [p for p in free if self.where[p] < 0]
         if self.area_mode:
             parts, _rest = self.assign_areas(free)
             assigned = {p: a for a, members in parts.items() for p in members}
-            self.grow(sorted(assigned), set(parts), self.rng, assigned)
+            self.grow(sorted(assigned), set(parts), self.rng, assigned, smallest)
         else:
-            self.grow(free, {_NO_AREA}, self.rng)
+            self.grow(free, {_NO_AREA}, self.rng, smallest=smallest)
         leftovers = [p for p in free if self.where[p] < 0]
         leftovers = self.repair(leftovers)
         n = len(self.P.ids)
@@ -1132,8 +1138,16 @@ class _Solver:
         out = set(unplaced)
         rng = self.rng
 
+        idx_state = {"idx": self.index(), "at": 0}
+
         def spent() -> bool:
             return tries >= max_tries or self.evals >= stop_at or self.timed_out()
+
+        def fresh_index():
+            # Rebuilding the index is linear in the pool: do it every few tries, not each one.
+            if tries - idx_state["at"] >= 25:
+                idx_state["idx"], idx_state["at"] = self.index(), tries
+            return idx_state["idx"]
 
         for _round in range(3):
             progress = False
@@ -1144,7 +1158,7 @@ class _Solver:
                     if spent() or tries >= max_tries * 2 // 3:
                         break
                     tries += 1
-                    groups = self.groups_near(u, self.index(), rng)
+                    groups = self.groups_near(u, fresh_index(), rng)
                     if self.ruin_recreate(groups, out, self.areas_of(u), rng):
                         progress = True
                         break
@@ -1164,7 +1178,7 @@ class _Solver:
                 if self.groups[g.gid] is not g:
                     continue
                 tries += 1
-                idx = self.index()
+                idx = fresh_index()
                 if rng.random() < 0.5:
                     near = self.partners(g, idx, rng, k=3)
                 else:  # groups holding people who could join g's area at a member's times
@@ -1204,7 +1218,7 @@ class _Solver:
                 gid
                 for a in self.areas_of(u)
                 for gid in idx.get((a, _ANY_SLOT), ())
-                if gid not in near and not self.groups[gid].pinned
+                if gid not in near and self.groups[gid] is not None and not self.groups[gid].pinned
             ]
             rng.shuffle(others)
             chosen += others[: k - len(chosen)]
@@ -1270,6 +1284,7 @@ class _Solver:
         areas: set[int],
         rng: random.Random,
         assigned: dict[int, int] | None = None,
+        smallest: bool = False,
     ) -> list[_Group]:
         """Form groups one at a time, most constrained people first: each group starts from a
         well-filled (area, slot) bucket, or from the bucket of the person with the fewest
@@ -1352,7 +1367,8 @@ class _Solver:
             while i < len(members) and not alive[members[i]]:
                 i += 1
             ptr[key] = i
-            size = min(count[key], rng.choice((target, target, lo, hi)))
+            # Groups at the minimum size cover the most people; they grow later by insertion.
+            size = min(count[key], lo if smallest else rng.choice((target, target, lo, hi)))
             window = []
             for p in members[i:]:
                 if alive[p]:
@@ -1434,7 +1450,7 @@ class _Solver:
                     for s in _bits(P.mask[p]):
                         buckets.setdefault((a, s), []).append(p)
         if rng.random() < 0.5:
-            new = self.grow(people, areas, rng)
+            new = self.grow(people, areas, rng, smallest=rng.random() < 0.5)
             remaining = {p for p in people if self.where[p] < 0}
         else:
             new = self.deal_buckets(people, buckets, rng)
@@ -1485,7 +1501,7 @@ class _Solver:
                 self.groups[gid]
                 for a in areas
                 for gid in idx.get((a, _ANY_SLOT), ())
-                if gid != g.gid
+                if gid != g.gid and self.groups[gid] is not None
             ]
         slots = _bits(g.mask) or [_ANY_SLOT]
         out, seen = [], {g.gid}
@@ -1496,7 +1512,7 @@ class _Solver:
             if not lst:
                 continue
             gid = lst[rng.randrange(len(lst))]
-            if gid in seen:
+            if gid in seen or self.groups[gid] is None:  # the index may be a little stale
                 continue
             seen.add(gid)
             out.append(self.groups[gid])
