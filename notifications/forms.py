@@ -7,6 +7,7 @@ from notifications.models import STAFF_KINDS, NotificationKind
 KIND_HELP = {
     NotificationKind.WAITLIST_PROMOTED: _("A seat opened for you in a group you waited for."),
     NotificationKind.GROUP_MOVED: _("The office moved you to another group."),
+    NotificationKind.GROUP_PLACED: _("The office placed you in a group."),
     NotificationKind.MEETING_SCHEDULED: _("Your group scheduled a meeting."),
     NotificationKind.MEETING_CHANGED: _("A meeting moved to another time."),
     NotificationKind.MEETING_CANCELLED: _("A meeting was cancelled."),
