@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -309,7 +311,14 @@ class FormationAdminMixin:
         )
         return TemplateResponse(request, "admin/groups/formation_run.html", context)
 
-    def _adjust(self, request: HttpRequest, run_id: int, form_class, change) -> HttpResponse:
+    def _adjust(
+        self,
+        request: HttpRequest,
+        run_id: int,
+        form_class: type[forms.Form],
+        change: Callable[[FormationRun, dict], str],
+    ) -> HttpResponse:
+        """POST only: validate the form, make one change to the draft, back to the run page."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not self._may_form(request):
