@@ -89,7 +89,8 @@ def test_mixed_mode_forms_mixed_groups(trainees):
 
 def test_the_pool_can_be_limited_to_career_areas(trainees):
     output = form_groups("--cohort", "spring-2027", "--area", "business")
-    assert "1 people in the pool" in output and "Policy 1" not in output
+    assert "1 person in the pool" in output and "Policy 1" not in output
+    assert "No group could be formed, so nothing was written." in output
 
 
 def test_a_bad_slug_or_area_is_a_clear_error(cohort):

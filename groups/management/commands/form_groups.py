@@ -58,6 +58,12 @@ class Command(BaseCommand):
         except formation_services.FormationRunError as e:
             raise CommandError(str(e)) from e
         self._print(run)
+        if not run.groups:
+            message = "No group could be formed, so nothing was written."
+            if apply:
+                raise CommandError(message.replace("written", "published"))
+            self.stdout.write(f"\n{message}")
+            return
         if not apply:
             self.stdout.write(
                 "\nNothing was written. Run again with --apply to publish these groups (the same "
@@ -65,8 +71,6 @@ class Command(BaseCommand):
                 f"the admin: {reverse('admin:groups_cohort_formation')}?cohort={found.pk}"
             )
             return
-        if not run.groups:
-            raise CommandError("No group could be formed, so nothing was published.")
         formation_services.formation_run_store(run=run, career_areas=areas)
         try:
             run = formation_services.formation_run_publish(run=run, by=None, now=timezone.now())
@@ -105,7 +109,7 @@ class Command(BaseCommand):
         first = s.get("first_choice_share")
         self.stdout.write(
             self.style.MIGRATE_HEADING("\nSummary")
-            + f"\n  {s['trainees']} people in the pool, {s['placed']} placed "
+            + f"\n  {_people(s['trainees'])} in the pool, {s['placed']} placed "
             f"({s['placed_share']:.0%}) in {s['groups']} groups, {s['unplaced']} unplaced"
             + f"\n  worst group {s['worst_score']:.2f}, mean {s['mean_score']:.2f}; "
             f"students with postdocs in {s['stage_mix_share']:.0%} of groups"
@@ -113,3 +117,7 @@ class Command(BaseCommand):
             + f"; previous group-mates together again: {s['repeat_pairs']}"
             + f"\n  computed in {s['seconds']:.2f} s"
         )
+
+
+def _people(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
