@@ -158,6 +158,10 @@ class Goal(TimeStampedModel):
         indexes = [
             models.Index(fields=["group", "status"], name="goal_group_status_idx"),
             models.Index(fields=["owner", "status"], name="goal_owner_status_idx"),
+            # The office dashboard: goals set since a group's last meeting, and each person's
+            # latest goal activity.
+            models.Index(fields=["group", "created_at"], name="goal_group_created_idx"),
+            models.Index(fields=["owner", "updated_at"], name="goal_owner_updated_idx"),
         ]
 
     def __str__(self) -> str:

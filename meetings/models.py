@@ -107,6 +107,8 @@ class Meeting(TimeStampedModel):
         indexes = [
             models.Index(fields=["group", "starts_at"], name="meeting_group_starts_idx"),
             models.Index(fields=["status", "starts_at"], name="meeting_status_starts_idx"),
+            # The office dashboard: each group's last held and next scheduled meetings.
+            models.Index(fields=["group", "status", "starts_at"], name="meeting_group_status_idx"),
         ]
 
     def __str__(self) -> str:
