@@ -936,45 +936,66 @@ class _Solver:
                 g = self.best_group_for(p, (g for g in shorts if self.short(g)), self.lo)
                 if g is not None:
                     self.add(g, p)
-        # Borrow from groups above the minimum.
-        idx = self.index()
         for g in shorts:
-            if not self.short(g):
-                continue
-            self.borrow_into(g, self.lo - len(g.members), idx)
+            if self.short(g):
+                spare = [p for p in unplaced if self.where[p] < 0]
+                self.borrow_into(g, self.lo - len(g.members), spare)
 
-    def borrow_into(self, g: _Group, need: int, idx) -> bool:
-        """Move ``need`` people from groups above the minimum into g; all or nothing."""
-        P = self.P
-        plan: list[tuple[int, _Group]] = []
+    def borrow_into(self, g: _Group, need: int, spare: Sequence[int] = (), scan: int = 400) -> bool:
+        """Move ``need`` people who chose g's area and share its times into g, all or nothing:
+        from groups above the minimum, or from a group at the minimum when someone unplaced
+        (from ``spare``) can take their place there."""
+        P, lo = self.P, self.lo
+        by_area_slot = self.people_by_area_slot()
+        plan: list[tuple[int, _Group, int | None]] = []
         given: dict[int, int] = {}
-        seen = set()
+        used: set[int] = set()
         mask = g.mask
+        looked = 0
         for s in _bits(g.mask):
-            for gid in idx.get((g.area, s), ()):
-                h = self.groups[gid]
-                if h is None or h is g or gid in seen:
+            for m in by_area_slot.get((g.area, s), ()):
+                gid = self.where[m]
+                if gid < 0 or gid == g.gid:
                     continue
-                seen.add(gid)
-                for m in h.members:
-                    if m in h.pinned or len(h.members) - given.get(gid, 0) <= self.lo:
+                looked += 1
+                if looked > scan:
+                    return False
+                h = self.groups[gid]
+                if h.closed or m in h.pinned or len(h.members) < lo:
+                    continue
+                if any(m == q for q, _h, _v in plan):
+                    continue
+                if not P.mask[m] & mask or not self.fits(m, g, None):
+                    continue
+                if any(
+                    (P.lab[m] >= 0 and P.lab[m] == P.lab[q]) or q in P.dnp[m] for q, _h, _v in plan
+                ):
+                    continue
+                v = None
+                if len(h.members) - given.get(gid, 0) <= lo:
+                    if given.get(gid, 0):
                         continue
-                    if not P.mask[m] & mask or not self.fits(m, g, None):
+                    v = next(
+                        (
+                            u
+                            for u in spare[:50]
+                            if u not in used and self.where[u] < 0 and self.fits(u, h, m)
+                        ),
+                        None,
+                    )
+                    if v is None:
                         continue
-                    # Check against the people already planned for g.
-                    if any(
-                        m == q or (P.lab[m] >= 0 and P.lab[m] == P.lab[q]) or q in P.dnp[m]
-                        for q, _h in plan
-                    ):
-                        continue
-                    mask &= P.mask[m]
-                    plan.append((m, h))
-                    given[gid] = given.get(gid, 0) + 1
-                    if len(plan) == need:
-                        for q, hh in plan:
-                            self.remove(hh, q)
-                            self.add(g, q)
-                        return True
+                    used.add(v)
+                mask &= P.mask[m]
+                plan.append((m, h, v))
+                given[gid] = given.get(gid, 0) + 1
+                if len(plan) == need:
+                    for q, hh, v in plan:
+                        self.remove(hh, q)
+                        self.add(g, q)
+                        if v is not None:
+                            self.add(hh, v)
+                    return True
         return False
 
     def insert(self, unplaced: list[int]) -> None:
@@ -998,7 +1019,6 @@ class _Solver:
                 for s in _bits(P.mask[p]):
                     buckets.setdefault((a, s), []).append(p)
         order = sorted(buckets, key=lambda k: (-len(buckets[k]), k))
-        idx = None
         for key in order:
             if self.timed_out():
                 return
@@ -1012,12 +1032,10 @@ class _Solver:
                     if len(g.members) < self.target and self.fits(p, g, None):
                         self.add(g, p)
                 if len(g.members) < self.lo:
-                    if idx is None:
-                        idx = self.index()
-                    if not self.borrow_into(g, self.lo - len(g.members), idx):
+                    spare = [p for p in unplaced if self.where[p] < 0]
+                    if not self.borrow_into(g, self.lo - len(g.members), spare):
                         self.dissolve(g)
                         break
-                    idx = None
 
     def eject(self, unplaced: list[int]) -> None:
         """Place p in a full group by moving one of its members to another group with room."""
