@@ -21,7 +21,9 @@ from meetings.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
 from notifications import sweeps
 from notifications.models import Notification, NotificationKind
 
-REMINDER_GROUP_STATUSES = [GroupStatus.OPEN, GroupStatus.ACTIVE]
+# Groups that meet: open ones (still taking members) as well as active ones, as the office
+# dashboard counts them. Drafts have not started and closed groups are over.
+RUNNING = [GroupStatus.OPEN, GroupStatus.ACTIVE]
 # A group "has not met" when its last meeting is longer ago than this (DESIGN §1: monthly).
 OFF_TRACK_DAYS = 31
 DIGEST_LIST_LIMIT = 10
@@ -48,7 +50,7 @@ def meeting_reminders_plan(*, now: datetime) -> list[Notification]:
             status=MeetingStatus.SCHEDULED,
             starts_at__gt=now,
             starts_at__lte=now + lead,
-            group__status__in=REMINDER_GROUP_STATUSES,
+            group__status__in=RUNNING,
         )
         .select_related("group")
         .order_by("starts_at", "pk")
@@ -122,40 +124,49 @@ def _meeting_reminder(meeting: Meeting, membership: Membership) -> Notification:
 # Scheduling prompts ----------------------------------------------------------------------------
 
 
-def _groups_without_upcoming(now: datetime):
+def _running_groups(now: datetime):
+    """Running groups with `has_upcoming`, their last meeting that took place or should have
+    (`last_meeting_id`, `last_met_at`: not cancelled, started) and `last_held_at` (logged)."""
     upcoming = Meeting.objects.upcoming(now).filter(group=OuterRef("pk"))
     last_met = (
         Meeting.objects.not_cancelled()
         .filter(group=OuterRef("pk"), starts_at__lte=now)
         .order_by("-starts_at", "-pk")
     )
-    return (
-        PeerGroup.objects.filter(status=GroupStatus.ACTIVE)
-        .annotate(
-            has_upcoming=Exists(upcoming),
-            last_meeting_id=Subquery(last_met.values("pk")[:1]),
-            last_met_at=Subquery(last_met.values("starts_at")[:1]),
-        )
-        .filter(has_upcoming=False)
+    last_held = Meeting.objects.filter(group=OuterRef("pk"), status=MeetingStatus.HELD).order_by(
+        "-starts_at", "-pk"
+    )
+    return PeerGroup.objects.filter(status__in=RUNNING).annotate(
+        has_upcoming=Exists(upcoming),
+        last_meeting_id=Subquery(last_met.values("pk")[:1]),
+        last_met_at=Subquery(last_met.values("starts_at")[:1]),
+        last_held_at=Subquery(last_held.values("starts_at")[:1]),
     )
 
 
 def off_track_groups(*, now: datetime):
-    """Active groups with no meeting in the last 31 days and none scheduled."""
-    return _groups_without_upcoming(now).filter(
-        Q(last_met_at__isnull=True) | Q(last_met_at__lte=now - timedelta(days=OFF_TRACK_DAYS))
+    """Running groups with no meeting held in the last 31 days, or none scheduled (the office
+    dashboard's definition)."""
+    not_met = Q(last_held_at__isnull=True) | Q(
+        last_held_at__lt=now - timedelta(days=OFF_TRACK_DAYS)
     )
+    return _running_groups(now).filter(not_met | Q(has_upcoming=False))
 
 
 def scheduling_prompts_plan(*, now: datetime) -> list[Notification]:
-    """Facilitators of an active group with no meeting in 31 days and none scheduled are asked
+    """Facilitators of a running group with no meeting in 31 days and none scheduled are asked
     to book one: at 09:00 their time on the 31st day after the last meeting, then every 31 days
-    while nothing is booked. A group that has never met is asked from its first day."""
+    while nothing is booked. A group that has never met is asked from its first day.
+
+    A meeting that took place but was not logged yet counts as met here: its facilitator is not
+    told to book another one while the log is still due.
+    """
     # A day of slack: whether 31 days have passed is decided in each facilitator's timezone.
     groups = list(
-        _groups_without_upcoming(now).filter(
+        _running_groups(now).filter(
             Q(last_met_at__isnull=True)
-            | Q(last_met_at__lte=now - timedelta(days=OFF_TRACK_DAYS - 1))
+            | Q(last_met_at__lte=now - timedelta(days=OFF_TRACK_DAYS - 1)),
+            has_upcoming=False,
         )
     )
     facilitators = _active_people_by_group({g.pk for g in groups}, role=MembershipRole.FACILITATOR)
@@ -212,7 +223,7 @@ def office_digest_summary(*, now: datetime) -> dict:
     and flag notes stay in the admin, behind sign-in, rather than in an email."""
     off_track = list(off_track_groups(now=now).select_related("cohort").order_by("name", "pk"))
     under_size = list(
-        PeerGroup.objects.filter(status__in=REMINDER_GROUP_STATUSES)
+        PeerGroup.objects.filter(status__in=RUNNING)
         .with_counts()
         .filter(seated_count__lt=F("cohort__min_group_size"))
         .select_related("cohort")
@@ -225,6 +236,7 @@ def office_digest_summary(*, now: datetime) -> dict:
         .distinct()
     )
     return {
+        "now": now,
         "off_track": off_track,
         "under_size": under_size,
         "at_risk_count": len(flagged | _absent_twice(now=now)),
@@ -233,10 +245,10 @@ def office_digest_summary(*, now: datetime) -> dict:
 
 
 def _absent_twice(*, now: datetime) -> set[int]:
-    """Members marked absent at both of their active group's last two held meetings."""
+    """Members marked absent at both of their running group's last two held meetings."""
     held = Meeting.objects.filter(
         status=MeetingStatus.HELD,
-        group__status=GroupStatus.ACTIVE,
+        group__status__in=RUNNING,
         starts_at__gte=now - ABSENCE_LOOKBACK,
         starts_at__lte=now,
     ).order_by("group_id", "-starts_at")
@@ -253,6 +265,17 @@ def _absent_twice(*, now: datetime) -> set[int]:
     return {user_id for user_id, n in absences.items() if n >= 2}
 
 
+def _off_track_reasons(group: PeerGroup, now: datetime) -> str:
+    reasons = []
+    if group.last_held_at is None:
+        reasons.append(_("has not met yet"))
+    elif group.last_held_at < now - timedelta(days=OFF_TRACK_DAYS):
+        reasons.append(_("last met %(day)s") % {"day": f"{group.last_held_at:%d %b %Y}"})
+    if not group.has_upcoming:
+        reasons.append(_("no meeting booked"))
+    return ", ".join(reasons)
+
+
 def _digest_lines(title: str, groups: list[PeerGroup], describe) -> list[str]:
     lines = [title]
     lines += [f"- {describe(g)}" for g in groups[:DIGEST_LIST_LIMIT]]
@@ -263,10 +286,10 @@ def _digest_lines(title: str, groups: list[PeerGroup], describe) -> list[str]:
 
 def _digest_body(summary: dict) -> str:
     lines = _digest_lines(
-        _("Off track (no meeting in 31 days and none booked): %(n)d")
+        _("Off track (no meeting held in 31 days, or none booked): %(n)d")
         % {"n": len(summary["off_track"])},
         summary["off_track"],
-        lambda g: f"{g.name} ({g.cohort.name})",
+        lambda g: f"{g.name} ({g.cohort.name}): {_off_track_reasons(g, summary['now'])}",
     )
     lines += [""] + _digest_lines(
         _("Under-size: %(n)d") % {"n": len(summary["under_size"])},
@@ -339,7 +362,7 @@ MEETING_REMINDERS = sweeps.Sweep(
 )
 SCHEDULING_PROMPTS = sweeps.Sweep(
     name="scheduling_prompts",
-    description="Facilitators of active groups with no meeting in 31 days and none booked",
+    description="Facilitators of running groups with no meeting in 31 days and none booked",
     plan=scheduling_prompts_plan,
 )
 OFFICE_DIGEST = sweeps.Sweep(

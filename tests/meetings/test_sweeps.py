@@ -160,16 +160,16 @@ def test_facilitators_of_a_group_that_stopped_meeting_are_asked_to_book_one(
 
 @pytest.mark.parametrize(
     "situation",
-    ["met_recently", "meeting_booked", "not_active", "only_cancelled_recently"],
+    ["met_recently", "meeting_booked", "draft", "closed", "only_cancelled_recently"],
 )
-def test_no_prompt_when_the_group_is_on_track_or_not_active(group, facilitator, situation):
+def test_no_prompt_when_the_group_is_on_track_or_not_running(group, facilitator, situation):
     met(group, days_ago=40)
     if situation == "met_recently":
         met(group, days_ago=20)
     elif situation == "meeting_booked":
         MeetingFactory(group=group, starts_at=NOW + timedelta(days=50))
-    elif situation == "not_active":
-        PeerGroup.objects.filter(pk=group.pk).update(status=GroupStatus.OPEN)
+    elif situation in ("draft", "closed"):
+        PeerGroup.objects.filter(pk=group.pk).update(status=situation)
     if situation == "only_cancelled_recently":
         met(group, days_ago=10, status=MeetingStatus.CANCELLED)
         assert len(plan(sweeps.SCHEDULING_PROMPTS)) == 1  # a cancelled meeting is no meeting
@@ -200,7 +200,10 @@ def test_the_prompt_comes_at_nine_local_on_the_31st_day_then_every_31_days(group
 
 
 def test_a_group_that_never_met_is_asked_for_its_first_meeting(group, facilitator, member):
-    PeerGroup.objects.filter(pk=group.pk).update(created_at=NOW - timedelta(days=2))
+    # Open groups (still taking members) meet too.
+    PeerGroup.objects.filter(pk=group.pk).update(
+        created_at=NOW - timedelta(days=2), status=GroupStatus.OPEN
+    )
     (row,) = plan(sweeps.SCHEDULING_PROMPTS)
     assert row.recipient == facilitator and "first meeting" in row.body
 
@@ -262,12 +265,14 @@ def test_the_digest_names_groups_and_counts_people_without_naming_them(office, g
         group=small, member=small.memberships.get().user, kind=FlagKind.DISTRESS, note="Private"
     )
     (row, _second) = plan(sweeps.OFFICE_DIGEST, now=NOW)
-    assert "Off track (no meeting in 31 days and none booked): 1" in row.body
-    assert "- Data Science Group" in row.body
+    assert "Off track (no meeting held in 31 days, or none booked): 2" in row.body
+    assert "- Data Science Group (Cohort" in row.body
+    assert "last met 28 Jan 2027, no meeting booked" in row.body
+    assert "- Policy B (Cohort" in row.body and "has not met yet, no meeting booked" in row.body
     assert "Under-size: 2" in row.body and "Policy B" in row.body
     assert "1 of at least 5 members" in row.body
     assert "Trainees who may need attention: 2" in row.body
-    assert "1 off track, 2 under-size, 2 need attention" in row.subject
+    assert "2 off track, 2 under-size, 2 need attention" in row.subject
     for secret in [member.name, member.email, small.memberships.get().user.name, "Private"]:
         assert secret not in row.body
     assert row.link == "/admin/"
