@@ -117,9 +117,17 @@ class OfficeAdminSite(admin.AdminSite):
         sort = request.GET.get("sort", "")
         if sort.removeprefix("-") not in dashboard.GROUP_SORTS:
             sort = dashboard.DEFAULT_GROUP_SORT
-        context = dashboard.office_dashboard(now=timezone.now(), filters=filters, sort=sort)
+        show_all = request.GET.get("rows") == "all"
+        context = dashboard.office_dashboard(
+            now=timezone.now(),
+            filters=filters,
+            sort=sort,
+            rows=None if show_all else dashboard.PAGE_ROWS,
+        )
         query = request.GET.copy()
         query.pop("sort", None)
+        everything = request.GET.copy()
+        everything["rows"] = "all"
         return super().index(
             request,
             {
@@ -129,6 +137,7 @@ class OfficeAdminSite(admin.AdminSite):
                 "sort": sort,
                 "filter_query": query.urlencode(),
                 "group_columns": group_columns(sort, query.urlencode()),
+                "show_all_query": everything.urlencode(),
                 **(extra_context or {}),
             },
         )

@@ -269,21 +269,18 @@ def groups_health(*, now: dt.datetime, filters: Filters) -> Iterator[GroupHealth
         yield _group_health(row, now)
 
 
-def _none_last(value):
-    return (value is None, value)
-
-
 # Sort keys offered in the table's headers; the first click sorts the way a reader scans first
-# (worst first where there is a worst).
+# (worst first where there is a worst). A key of None (no attendance recorded, nothing booked)
+# sorts last in both directions.
 GROUP_SORTS = {
     "status": lambda g: (g.is_on_track, g.name.casefold()),
     "name": lambda g: g.name.casefold(),
     "cohort": lambda g: (g.cohort.casefold(), g.name.casefold()),
     "area": lambda g: (g.career_area.casefold(), g.name.casefold()),
     "size": lambda g: (g.size - g.min_size, g.size),
-    "last_held": lambda g: (g.last_held_at is not None, g.last_held_at or EPOCH),
-    "next": lambda g: (g.next_meeting_at is not None, g.next_meeting_at or EPOCH),
-    "attendance": lambda g: _none_last(g.attendance_rate),
+    "last_held": lambda g: g.last_held_at or EPOCH,  # never met: the longest ago
+    "next": lambda g: g.next_meeting_at,
+    "attendance": lambda g: g.attendance_rate,
     "goals_set": lambda g: g.goals_set,
     "goals_done": lambda g: g.goals_done,
     "flags": lambda g: -g.open_flags,
@@ -295,8 +292,10 @@ def sort_groups(groups: Iterable[GroupHealth], sort: str) -> list[GroupHealth]:
     """Sort by a key of GROUP_SORTS; a leading "-" reverses it. Unknown keys sort by status."""
     descending = sort.startswith("-")
     key = GROUP_SORTS.get(sort.removeprefix("-")) or GROUP_SORTS[DEFAULT_GROUP_SORT]
+    groups = list(groups)
     # Stable: the name order from the query breaks ties.
-    return sorted(groups, key=key, reverse=descending)
+    known = sorted((g for g in groups if key(g) is not None), key=key, reverse=descending)
+    return known + [g for g in groups if key(g) is None]
 
 
 # Trainees who need attention -------------------------------------------------------------------
@@ -798,8 +797,20 @@ def email_status(*, now: dt.datetime) -> dict:
 # Everything on the page ------------------------------------------------------------------------
 
 
-def office_dashboard(*, now: dt.datetime, filters: Filters, sort: str = DEFAULT_GROUP_SORT) -> dict:
-    """The dashboard's context: headline figures, group health, attention list and charts."""
+# Rows each table shows before "show all": the first screen is for the worst cases; the CSV
+# reports have everything.
+PAGE_ROWS = 100
+
+
+def office_dashboard(
+    *,
+    now: dt.datetime,
+    filters: Filters,
+    sort: str = DEFAULT_GROUP_SORT,
+    rows: int | None = PAGE_ROWS,
+) -> dict:
+    """The dashboard's context: headline figures, group health, attention list and charts.
+    The figures count every group and person; the tables show the first `rows` of each."""
     groups = list(groups_health(now=now, filters=filters))
     attention = sorted(
         trainees_needing_attention(now=now, filters=filters),
@@ -810,8 +821,8 @@ def office_dashboard(*, now: dt.datetime, filters: Filters, sort: str = DEFAULT_
     confidence = confidence_change(filters=filters)
     return {
         "headline": headline(filters=filters, groups=groups, attention=attention),
-        "groups": sort_groups(groups, sort),
-        "attention": attention,
+        "groups": sort_groups(groups, sort)[:rows],
+        "attention": attention[:rows],
         "months": months,
         "categories": categories,
         "confidence": confidence,

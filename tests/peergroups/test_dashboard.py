@@ -8,7 +8,14 @@ from django.utils import timezone
 from accounts.models import CareerArea
 from goals.models import Goal, GoalCategory, GoalStatus
 from groups.models import Cohort, GroupStatus, MembershipRole, MembershipStatus
-from meetings.models import Attendance, AttendanceStatus, FlagKind, MeetingStatus, OfficeFlag
+from meetings.models import (
+    Attendance,
+    AttendanceStatus,
+    FlagKind,
+    Meeting,
+    MeetingStatus,
+    OfficeFlag,
+)
 from notifications.models import SweepRun
 from peergroups import dashboard
 from peergroups.dashboard import Attention, Filters, OffTrack
@@ -218,6 +225,11 @@ def test_sorting_puts_off_track_first_and_reverses_on_a_minus():
     assert names("name") == ["A silent", "B met", "C silent"]
     assert names("last_held") == ["A silent", "C silent", "B met"]  # never met first
     assert names("nonsense") == names("status")
+    # Groups with nothing to sort by (no attendance, nothing booked) stay last either way.
+    assert names("next")[0] == names("-next")[0] == "B met"
+    attend(Meeting.objects.get(group=met, status="held"), seat(met))
+    rows = list(dashboard.groups_health(now=NOW, filters=Filters()))
+    assert names("attendance")[0] == names("-attendance")[0] == "B met"
 
 
 # Needs attention ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from accounts.models import CareerArea, TraineeProfile, User
 from goals.models import Goal, GoalStatus
 from groups.models import GroupStatus, Membership, MembershipStatus, PeerGroup
 from meetings.models import Attendance, FlagKind, Meeting, MeetingStatus, OfficeFlag
+from peergroups import dashboard
 from tests.factories import (
     CohortFactory,
     MeetingFactory,
@@ -159,6 +160,21 @@ def test_a_column_heading_sorts_the_table_and_says_so(office):
     assert 'aria-sort="ascending"><a href="?sort=-size#group-health"' in page
     response = office.get(DASHBOARD, {"sort": "-size"})
     assert [g.name for g in response.context["groups"]] == ["Bigger", "Smaller"]
+
+
+def test_long_tables_show_the_worst_rows_first_and_offer_all(office, monkeypatch):
+    monkeypatch.setattr(dashboard, "PAGE_ROWS", 2)
+    on_track(PeerGroupFactory(name="A fine", status=GroupStatus.ACTIVE))
+    for name in ("B silent", "C silent"):
+        PeerGroupFactory(name=name, status=GroupStatus.ACTIVE)
+    response = office.get(DASHBOARD)
+    assert [g.name for g in response.context["groups"]] == ["B silent", "C silent"]
+    assert response.context["headline"].running_groups == 3
+    page = response.content.decode()
+    assert "Showing the first 2 of 3 groups." in page and "?rows=all#group-health" in page
+    response = office.get(DASHBOARD, {"rows": "all"})
+    assert len(response.context["groups"]) == 3
+    assert "Showing the first" not in response.content.decode()
 
 
 # Query budget ----------------------------------------------------------------------------------
