@@ -30,6 +30,8 @@ from meetings.models import FlagKind, Meeting
 
 DEMO_PASSWORD = "peergroups-demo"
 DEMO_TRAINEES = 42
+# trainee43.. trainee62: complete profiles in no group, for staff to try group formation on.
+FORMATION_POOL = 20
 DISCIPLINES = [
     "Biochemistry",
     "Bioengineering",
@@ -202,6 +204,7 @@ class Command(BaseCommand):
                 CareerInterest(profile=profile, career_area=area, rank=rank)
                 for rank, area in enumerate([first, *others], start=1)
             )
+        created += self._formation_pool(disciplines, with_passwords)
         new_groups = self._groups()
         programs = self._programs()
         call_command("seed_surveys", stdout=self.stdout, stderr=self.stderr)
@@ -214,7 +217,8 @@ class Command(BaseCommand):
         if with_passwords:
             self.stdout.write(
                 f"Sign in as staff@example.edu, facilitator@example.edu or trainee@example.edu "
-                f"(also trainee1..{DEMO_TRAINEES}@example.edu), password: {DEMO_PASSWORD}"
+                f"(also trainee1..{DEMO_TRAINEES + FORMATION_POOL}@example.edu), "
+                f"password: {DEMO_PASSWORD}"
             )
 
     def _user(self, email: str, name: str, with_password: bool, **extra) -> tuple[User, bool]:
@@ -224,6 +228,42 @@ class Command(BaseCommand):
             user.password = _demo_password_hash() if with_password else make_password(None)
             user.save(update_fields=["password"])
         return user, created
+
+    def _formation_pool(self, disciplines: list[Discipline], with_passwords: bool) -> int:
+        """Twenty trainees interested in Business or Data Science, all free on Wednesday
+        evenings, placed in no group: enough for two or three groups per area."""
+        rng = random.Random(4242)
+        business, data = (CareerArea.objects.get(slug=s) for s in ("business", "data-science"))
+        policy = CareerArea.objects.get(slug="policy")
+        created = 0
+        for i in range(FORMATION_POOL):
+            user, is_new = self._user(
+                f"trainee{DEMO_TRAINEES + 1 + i}@example.edu",
+                f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                with_passwords,
+                timezone=TIMEZONES[i % len(TIMEZONES)],
+            )
+            if not is_new and hasattr(user, "profile"):
+                continue
+            created += 1
+            discipline = disciplines[(i * 5) % len(disciplines)]
+            profile = TraineeProfile.objects.create(
+                user=user,
+                stage=Stage.POSTDOC if i % 3 == 0 else Stage.PHD_STUDENT,
+                program_year=1 + i % 5,
+                discipline=discipline,
+                department=f"Department of {discipline.name}",
+                lab_or_pi=LABS[i % len(LABS)],
+                availability=availability.mask_from_slots(
+                    {"wed-evening", rng.choice(availability.SLOTS)}
+                ),
+            )
+            first = business if i % 2 == 0 else data
+            CareerInterest.objects.bulk_create(
+                CareerInterest(profile=profile, career_area=area, rank=rank)
+                for rank, area in enumerate([first, policy] if i % 4 == 0 else [first], 1)
+            )
+        return created
 
     def _groups(self) -> int:
         """The demo cohort's groups, filled through the services; groups that exist are left as
@@ -235,7 +275,9 @@ class Command(BaseCommand):
         facilitator = User.objects.get(email="facilitator@example.edu")
         demo_trainee = User.objects.get(email="trainee@example.edu")
         trainees = list(
-            User.objects.filter(email__regex=r"^trainee[0-9]+@example\.edu$")
+            User.objects.filter(
+                email__in=[f"trainee{n}@example.edu" for n in range(1, DEMO_TRAINEES + 1)]
+            )
             .prefetch_related("profile__interests__career_area")
             .order_by("pk")
         )
