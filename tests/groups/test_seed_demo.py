@@ -59,3 +59,23 @@ def test_seed_demo_makes_the_meeting_loop_visible_once():
     # Two groups are off track on purpose: one last met 45 days ago, one never met.
     policy, mixed = PeerGroup.objects.get(name="Policy A"), PeerGroup.objects.get(name="Mixed A")
     assert not policy.meetings.upcoming(now).exists() and not mixed.meetings.exists()
+
+
+def test_seed_demo_leaves_enough_unplaced_trainees_to_form_groups():
+    from django.utils import timezone
+
+    from groups import formation, formation_services
+
+    call_command("seed_demo", verbosity=0)
+    run = formation_services.formation_run_create(
+        cohort=Cohort.objects.get(slug="spring-2027"),
+        mode="area",
+        weights=formation.Weights(),
+        seed=0,
+        created_by=None,
+        now=timezone.now(),
+        save=False,
+    )
+    proposal = run.proposal
+    assert len(proposal["groups"]) >= 3
+    assert sum(len(g["member_ids"]) for g in proposal["groups"]) >= 15
