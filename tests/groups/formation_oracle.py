@@ -197,18 +197,14 @@ def cpsat_optimum(
     slots = sorted({s for t in trainees for s in t.slots})
     disciplines = sorted({t.discipline for t in trainees}, key=str)
     index = {t.id: i for i, t in enumerate(trainees)}
-    n_groups = n // lo
+    n_groups = n
 
     def build(stage_placed: int | None, chosen: set[tuple[int, int]] | None):
         m = cp_model.CpModel()
-        x = {
-            (i, j): m.new_bool_var(f"x{i}_{j}")
-            for i in range(n)
-            for j in range(min(i + 1, n_groups))
-        }
-        y = [m.new_bool_var(f"y{j}") for j in range(n_groups)]
-        for j in range(n_groups - 1):
-            m.add(y[j] >= y[j + 1])
+        # Each group is represented by its first member j: x[i, j] only for i >= j, and group j
+        # exists exactly when j is in it. This removes the symmetry between group labels.
+        x = {(i, j): m.new_bool_var(f"x{i}_{j}") for j in range(n) for i in range(j, n)}
+        y = [x[j, j] for j in range(n)]
         for i in range(n):
             m.add(sum(x[i, j] for j in range(n_groups) if (i, j) in x) <= 1)
         t = m.new_int_var(0, scale, "t")
@@ -216,7 +212,8 @@ def cpsat_optimum(
             members = [i for i in range(n) if (i, j) in x]
             size = sum(x[i, j] for i in members)
             for i in members:
-                m.add(x[i, j] <= y[j])
+                if i != j:
+                    m.add(x[i, j] <= y[j])
             sz = {k: m.new_bool_var(f"sz{j}_{k}") for k in range(lo, hi + 1)}
             m.add(sum(sz.values()) == y[j])
             m.add(size == sum(k * v for k, v in sz.items()))
@@ -288,9 +285,6 @@ def cpsat_optimum(
         if chosen is not None and all(key in x for key in chosen):
             for key, var in x.items():
                 m.add_hint(var, key in chosen)
-            used = {j for _i, j in chosen}
-            for j, var in enumerate(y):
-                m.add_hint(var, j in used)
         if stage_placed is None:
             m.maximize(placed)
         else:
@@ -303,9 +297,8 @@ def cpsat_optimum(
     solver.parameters.num_workers = workers
     chosen = None
     if hint is not None:
-        # Groups ordered by their first member fit the symmetry breaking (x[i, j] for j <= i).
-        hinted = sorted(sorted(index[m] for m in g.member_ids) for g in hint.groups)
-        chosen = {(i, j) for j, members in enumerate(hinted) for i in members}
+        hinted = [[index[m] for m in g.member_ids] for g in hint.groups]
+        chosen = {(i, min(members)) for members in hinted for i in members}
     model, x = build(None, chosen)
     status1 = solver.solve(model)
     placed = round(solver.objective_value)
