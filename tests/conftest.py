@@ -79,6 +79,15 @@ def staff(db):
 
 
 @pytest.fixture
+def office(client, staff):
+    """A test client signed in as office staff with every admin permission."""
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
 def trainee(db):
     return TraineeProfileFactory(user__name="Tia Trainee").user
 

@@ -7,14 +7,6 @@ from tests.factories import GoalFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def office(client, staff):
-    staff.is_superuser = True
-    staff.save()
-    client.force_login(staff)
-    return client
-
-
 def test_office_sees_a_private_goal_exists_and_its_status_but_not_its_text(office, member, group):
     GoalFactory(
         owner=member,

@@ -1,12 +1,9 @@
 """Carrying a goal over twice at the same moment (a double click) on real PostgreSQL: threads
 released together, each on its own database connection."""
 
-import threading
 import time
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import CareerArea
@@ -14,6 +11,7 @@ from accounts.taxonomy import ensure_default_career_areas
 from goals import services
 from goals.models import Goal, GoalStatus
 from tests.factories import GoalFactory, MeetingFactory
+from tests.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,29 +24,6 @@ WINDOW = 0.05
 def career_areas(transactional_db):
     # Transactional tests start from a flushed database: put back the seeded career areas.
     ensure_default_career_areas(CareerArea)
-
-
-def at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls in threads released together; returns each result or raised exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as e:  # noqa: BLE001 (the test inspects it)
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a click hung"
-    return results
 
 
 def test_a_double_click_on_carry_over_makes_one_copy(monkeypatch):

@@ -5,13 +5,12 @@ The negative control runs the same scenario against a deliberately naive count-t
 (kept here, never in the product) and shows the scenario's checks catch the race.
 """
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from groups import services
 from groups.models import Membership, MembershipRole, MembershipStatus, PeerGroup
 from notifications.models import Notification
 from tests.factories import CohortFactory, MembershipFactory, PeerGroupFactory, TraineeFactory
+from tests.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -29,29 +29,6 @@ ROUNDS = 5
 # Widens the gap between reading the seats and writing a row, for the naive join and (through
 # monkeypatch) for the real one, so the race is there to lose on every run.
 WINDOW = 0.02
-
-
-def at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls in threads released together; returns each result or raised exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as e:  # noqa: BLE001 (the test inspects it)
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a joiner hung"
-    return results
 
 
 def naive_join(*, group: PeerGroup, user: User, now) -> Membership:

@@ -7,14 +7,6 @@ from tests.factories import MeetingFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def office(client, staff):
-    staff.is_superuser = True
-    staff.save()
-    client.force_login(staff)
-    return client
-
-
 def test_office_lists_open_flags_and_resolves_them(office, group, member, facilitator):
     meeting = MeetingFactory(group=group)
     flag = OfficeFlag.objects.create(

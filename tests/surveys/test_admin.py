@@ -25,14 +25,6 @@ from tests.surveys.conftest import FULL_ANSWERS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def office(client, staff):
-    staff.is_superuser = True
-    staff.save()
-    client.force_login(staff)
-    return client
-
-
 def results_url(survey):
     return reverse("admin:surveys_survey_results", args=[survey.pk])
 
