@@ -943,19 +943,21 @@ class _Solver:
 
     def borrow_into(self, g: _Group, need: int, spare: Sequence[int] = (), scan: int = 400) -> bool:
         """Move ``need`` people who chose g's area and share its times into g, all or nothing:
-        from groups above the minimum, or from a group at the minimum when someone unplaced
-        (from ``spare``) can take their place there."""
+        from groups above the minimum, or from a group at the minimum when someone else can
+        take their place there (an unplaced person from ``spare``, or a member of a third group
+        above the minimum)."""
         P, lo = self.P, self.lo
         by_area_slot = self.people_by_area_slot()
-        plan: list[tuple[int, _Group, int | None]] = []
+        plan: list[tuple[int, _Group, int | None, _Group | None]] = []
         given: dict[int, int] = {}
         used: set[int] = set()
+        stood_in: set[int] = set()
         mask = g.mask
         looked = 0
         for s in _bits(g.mask):
             for m in by_area_slot.get((g.area, s), ()):
                 gid = self.where[m]
-                if gid < 0 or gid == g.gid:
+                if gid < 0 or gid == g.gid or m in used:
                     continue
                 looked += 1
                 if looked > scan:
@@ -963,40 +965,61 @@ class _Solver:
                 h = self.groups[gid]
                 if h.closed or m in h.pinned or len(h.members) < lo:
                     continue
-                if any(m == q for q, _h, _v in plan):
-                    continue
                 if not P.mask[m] & mask or not self.fits(m, g, None):
                     continue
                 if any(
-                    (P.lab[m] >= 0 and P.lab[m] == P.lab[q]) or q in P.dnp[m] for q, _h, _v in plan
+                    (P.lab[m] >= 0 and P.lab[m] == P.lab[q]) or q in P.dnp[m]
+                    for q, _h, _v, _k in plan
                 ):
                     continue
-                v = None
+                v, k = None, None
                 if len(h.members) - given.get(gid, 0) <= lo:
-                    if given.get(gid, 0):
+                    # One stand-in per group: fits() can't see a second one arriving.
+                    if gid in stood_in:
                         continue
-                    v = next(
-                        (
-                            u
-                            for u in spare[:50]
-                            if u not in used and self.where[u] < 0 and self.fits(u, h, m)
-                        ),
-                        None,
-                    )
+                    v, k = self.stand_in(h, m, g, spare, used, given)
                     if v is None:
                         continue
+                    stood_in.add(gid)
                     used.add(v)
+                    if k is not None:
+                        given[k.gid] = given.get(k.gid, 0) + 1
+                used.add(m)
                 mask &= P.mask[m]
-                plan.append((m, h, v))
+                plan.append((m, h, v, k))
                 given[gid] = given.get(gid, 0) + 1
                 if len(plan) == need:
-                    for q, hh, v in plan:
+                    for q, hh, v, k in plan:
                         self.remove(hh, q)
                         self.add(g, q)
                         if v is not None:
+                            if k is not None:
+                                self.remove(k, v)
                             self.add(hh, v)
                     return True
         return False
+
+    def stand_in(self, h, m, g, spare, used, given, scan: int = 200):
+        """Someone who can take m's place in h: unplaced, or from a group above the minimum."""
+        for u in spare[:50]:
+            if u not in used and self.where[u] < 0 and self.fits(u, h, m):
+                return u, None
+        by_area_slot = self.people_by_area_slot()
+        looked = 0
+        for s in _bits(self.mask_without(h, m)):
+            for r in by_area_slot.get((h.area, s), ()):
+                kid = self.where[r]
+                if kid < 0 or kid in (g.gid, h.gid) or r in used:
+                    continue
+                looked += 1
+                if looked > scan:
+                    return None, None
+                k = self.groups[kid]
+                if k.closed or r in k.pinned or len(k.members) - given.get(kid, 0) <= self.lo:
+                    continue
+                if self.fits(r, h, m):
+                    return r, k
+        return None, None
 
     def insert(self, unplaced: list[int]) -> None:
         idx = self.index()
