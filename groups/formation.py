@@ -27,19 +27,23 @@ Method, in the order it runs:
 1. each person's area is chosen from their ranked interests by counting: first choices, then an
    area whose head count can't be split into groups is topped up from people who also chose it,
    or emptied into its members' next choices;
-2. within an area people are covered by their most common free slots, and each slot's people are
-   dealt round-robin, sorted by stage and discipline, into balanced groups;
-3. a repair step fills or dissolves short groups and places leftovers (insertion, ejection
-   chains, new groups with people borrowed from groups above the minimum);
+2. groups are grown one at a time from (area, time slot) buckets, most constrained people first
+   (fewest slots and options), each filled greedily by score from the bucket's least flexible
+   people; counts are kept incrementally so this is near-linear in the pool;
+3. a repair step fills or dissolves short groups and places leftovers: insertion, ejection
+   chains, and new groups that borrow people who chose the area from other groups (from a group
+   at the minimum only when someone else can stand in for them there);
 4. a local search, worst groups first, moves and swaps people between groups that share a time
    (and swaps members with unplaced people), taking a change only when the pair of groups gets
-   better in the maximin sense, so the overall objective never gets worse;
+   better in the maximin sense, so the overall objective never gets worse; a worst group that
+   no pair can lift tries a two-step chain through a third group;
 5. a neighbourhood search dissolves the few groups around someone unplaced (or around a worst
    group), rebuilds them at random and keeps the rebuild only if it is better.
-Small pools (under a few hundred people) are solved several times from randomised starts and the
-best result is kept. Every step is bounded by an evaluation budget that grows linearly with the
-pool, so a run is deterministic for a seed; ``time_limit`` is only a safety net (when it fires,
-the result depends on the machine's speed).
+Pools of up to 800 people are solved 2-4 times (4 for 400 or fewer) and the best result is
+kept; if people who could be grouped are still out, extra runs start from groups of the minimum
+size, which cover more people. Every step is bounded by an evaluation budget that grows
+linearly with the pool, so a run is deterministic for a seed; ``time_limit`` is only a safety
+net (when it fires, the result depends on the machine's speed).
 """
 
 from __future__ import annotations
@@ -202,8 +206,8 @@ def form_groups(
     """Propose groups for ``trainees``; the same input and seed always give the same result.
 
     ``target_size`` (default: the middle of the bounds, rounded down) is the size the construction
-    aims for; ``effort`` scales the search budget; ``restarts`` (default: 4 for small pools down
-    to 1 from 1,600 people) is how many independent runs to keep the best of; ``area_labels``
+    aims for; ``effort`` scales the search budget; ``restarts`` (default: 4 up to 400 people, 2 up
+    to 800, then 1) is how many independent runs to keep the best of; ``area_labels``
     names areas in reasons.
     """
     started = time.perf_counter()
