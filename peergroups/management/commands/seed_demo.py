@@ -15,7 +15,7 @@ from accounts import availability
 from accounts.models import CareerArea, CareerInterest, Discipline, Stage, TraineeProfile, User
 from accounts.taxonomy import ensure_default_career_areas
 from goals import services as goal_services
-from goals.models import GoalCategory, GoalStatus, Visibility
+from goals.models import Goal, GoalCategory, GoalStatus, Visibility
 from groups import services as group_services
 from groups.models import (
     Cohort,
@@ -362,9 +362,13 @@ class Command(BaseCommand):
 
     @staticmethod
     def _at(group: PeerGroup, moment: datetime.datetime) -> datetime.datetime:
-        """`moment`'s day at the group's usual time (UTC is close enough for demo data)."""
+        """The group's usual weekday and time nearest to `moment` (office time)."""
         usual = group.meeting_time or datetime.time(17, 30)
-        return moment.replace(hour=usual.hour, minute=usual.minute, second=0, microsecond=0)
+        day = timezone.localtime(moment).date()
+        if group.meeting_day in meeting_services.WEEKDAYS:
+            offset = (meeting_services.WEEKDAYS.index(group.meeting_day) - day.weekday()) % 7
+            day += datetime.timedelta(days=offset if offset <= 3 else offset - 7)
+        return timezone.make_aware(datetime.datetime.combine(day, usual))
 
     def _members(self, group: PeerGroup) -> list[User]:
         return [
@@ -411,6 +415,8 @@ class Command(BaseCommand):
                     due_meeting=meeting,
                     now=before,
                 )
+                # Back-date the row too, so the dashboard's "goals set since" reads true.
+                Goal.objects.filter(pk=goal.pk).update(created_at=before, updated_at=before)
                 outcome = OUTCOMES[(index + number) % len(OUTCOMES)]
                 reviews.append(
                     meeting_services.ReviewInput(
@@ -444,6 +450,8 @@ class Command(BaseCommand):
             for review in reviews:
                 if review.outcome == "done" and review.goal.owner == members[0]:
                     goal_services.goal_share_win(goal=review.goal, now=starts)
+            # The reviews happened at the meeting, not today.
+            Goal.objects.filter(due_meeting=meeting).update(updated_at=starts)
 
     def _upcoming(self, group: PeerGroup, when: datetime.datetime, now: datetime.datetime) -> None:
         facilitator = (
@@ -451,10 +459,13 @@ class Command(BaseCommand):
             .select_related("user")
             .first()
         )
+        starts_at = self._at(group, when)
+        if starts_at < now + datetime.timedelta(days=1):
+            starts_at += datetime.timedelta(days=7)
         meeting = meeting_services.meeting_schedule(
             group=group,
             fields=meeting_services.MeetingFields(
-                starts_at=self._at(group, when),
+                starts_at=starts_at,
                 duration_minutes=90,
                 place=group.meeting_place,
             ),
