@@ -8,6 +8,8 @@ import dataclasses
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from groups import formation
 from groups.formation import LockedGroup, Trainee, form_groups
@@ -63,6 +65,41 @@ def test_hard_constraints_hold_in_every_group_of_100_random_instances():
         assert violations(result, pool) == [], options
         groups += len(result.groups)
     assert groups > 300  # the instances are not all trivially empty
+
+
+@st.composite
+def odd_pools(draw):
+    """Small pools with awkward data: empty slots or interests, shared labs, do-not-pair pairs."""
+    n = draw(st.integers(0, 24))
+    pool = []
+    for i in range(n):
+        pool.append(
+            Trainee(
+                id=i,
+                stage=draw(st.sampled_from(formation.STAGES)),
+                discipline=draw(st.sampled_from("xyz")),
+                lab=draw(st.sampled_from(("", "", "A", "B", " a "))),
+                interests=tuple(draw(st.lists(st.sampled_from("abc"), max_size=3))),
+                slots=frozenset(draw(st.sets(st.sampled_from(("mon-evening", "tue-noon", "z"))))),
+                do_not_pair=frozenset(draw(st.sets(st.integers(0, max(0, n - 1)), max_size=2))),
+                previous_mates=frozenset(draw(st.sets(st.integers(0, n + 3), max_size=3))),
+            )
+        )
+    min_size = draw(st.integers(2, 5))
+    return pool, {
+        "mode": draw(st.sampled_from(formation.MODES)),
+        "min_size": min_size,
+        "max_size": min_size + draw(st.integers(0, 3)),
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(odd_pools(), st.integers(0, 3))
+def test_hard_constraints_hold_on_awkward_small_pools(instance, seed):
+    pool, options = instance
+    result = form_groups(pool, seed=seed, effort=0.2, restarts=1, **options)
+    assert violations(result, pool) == []
+    assert all(u.reason for u in result.unplaced)
 
 
 def test_the_same_seed_gives_the_same_result():
