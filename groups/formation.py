@@ -272,7 +272,7 @@ def check_group(
     if any(count > 1 for count in labs.values()):
         problems.append("lab-mates in the same group")
     ids = {m.id for m in members}
-    if any(other in ids for m in members for other in m.do_not_pair):
+    if any(other in ids and other != m.id for m in members for other in m.do_not_pair):
         problems.append("a do-not-pair pair in the same group")
     return problems
 

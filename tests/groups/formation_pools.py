@@ -136,7 +136,7 @@ def violations(result: formation.FormationResult, trainees, *, include_locked=Fa
             problems.append(f"{tag}: lab-mates")
         ids = {m.id for m in members}
         for m in members:
-            if m.do_not_pair & ids:
+            if (m.do_not_pair - {m.id}) & ids:
                 problems.append(f"{tag}: do-not-pair {m.id}")
         if seen & ids:
             problems.append(f"{tag}: someone is in two groups")
