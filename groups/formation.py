@@ -49,6 +49,7 @@ net (when it fires, the result depends on the machine's speed).
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import random
 import time
@@ -628,7 +629,7 @@ class _Solver:
         leftovers = [p for p in free if self.where[p] < 0]
         leftovers = self.repair(leftovers)
         n = len(self.P.ids)
-        budget = int(self.effort * (80 * n + 20000))
+        budget = int(self.effort * (200 * n + 1500 * min(n, 40)))
         leftovers = self.local_search(budget // 2, leftovers)
         leftovers = self.repair(leftovers)
         leftovers = self.neighbourhood_search(leftovers, budget // 4)
@@ -1092,37 +1093,48 @@ class _Solver:
     # -- local search ---------------------------------------------------------------------
 
     def local_search(self, budget: int, unplaced: list[int]) -> list[int]:
-        """Improve groups worst first by moves and swaps with other groups, and by swapping a
-        member for someone unplaced; returns who is unplaced afterwards."""
+        """Improve groups worst first (a heap, so a group made worse by a trade comes back up)
+        by moves and swaps with other groups, and by swapping a member for someone unplaced;
+        returns who is unplaced afterwards."""
         stop_at = self.evals + budget
         rng = self.rng
         out = set(unplaced)
         for _ in range(30):
             idx = self.index()
             waiting = self.unplaced_index(out)
-            order = sorted(
-                (g for g in self.groups if g is not None and not g.closed),
-                key=lambda g: (g.score, g.gid),
-            )
-            improved = 0
-            for g in order:
+            heap = [(g.score, g.gid) for g in self.groups if g is not None and not g.closed]
+            heapq.heapify(heap)
+            n_worst = max(3, len(heap) // 50)
+            popped = improved = 0
+            while heap:
+                score, gid = heapq.heappop(heap)
+                g = self.groups[gid]
+                if g is None or g.score != score:
+                    continue  # dissolved, or changed since: a newer entry is in the heap
+                popped += 1
+                # The worst groups get every partner that shares a time; others a sample.
+                worst = popped <= n_worst
                 for _attempt in range(4):
                     if self.evals >= stop_at or self.timed_out():
                         return sorted(out)
-                    partners = self.partners(g, idx, rng)
-                    if any(self.improve_pair(g, h) for h in partners):
+                    partners = self.all_partners(g, idx) if worst else self.partners(g, idx, rng)
+                    partner = next((h for h in partners if self.improve_pair(g, h)), None)
+                    if partner is not None:
                         improved += 1
+                        heapq.heappush(heap, (partner.score, partner.gid))
                         continue
                     swapped = self.swap_in_unplaced(g, waiting)
-                    if swapped is None:
-                        if g.score <= order[0].score + _EPS and self.improve_by_chain(g, idx, rng):
-                            improved += 1
+                    if swapped is not None:
+                        improved += 1
+                        out.discard(swapped[1])
+                        out.add(swapped[0])
+                        waiting = self.unplaced_index(out)
+                        continue
+                    if worst and (self.improve_by_chain(g, idx, rng) or self.spread_out(g, idx)):
+                        improved += 1
+                        if self.groups[g.gid] is g:
                             continue
-                        break
-                    improved += 1
-                    out.discard(swapped[1])
-                    out.add(swapped[0])
-                    waiting = self.unplaced_index(out)
+                    break
             if not improved:
                 break
         return sorted(out)
@@ -1190,7 +1202,7 @@ class _Solver:
 
         def fresh_index():
             # Rebuilding the index is linear in the pool: do it every few tries, not each one.
-            if tries - idx_state["at"] >= 25:
+            if tries - idx_state["at"] >= max(25, len(self.groups) // 10):
                 idx_state["idx"], idx_state["at"] = self.index(), tries
             return idx_state["idx"]
 
@@ -1247,11 +1259,23 @@ class _Solver:
         """Up to k changeable groups around u: groups of u's areas that share a time with u, and
         groups holding people who chose one of u's areas and share a time with u."""
         P = self.P
-        near = {g.gid for g in self.candidate_groups(u, idx) if not g.pinned}
+        near: set[int] = set()
+        for a in self.areas_of(u):
+            for s in _bits(P.mask[u]):
+                gids = idx.get((a, s), ())
+                if len(gids) > 20:  # large pools: a random sample keeps each try cheap
+                    gids = rng.sample(gids, 20)
+                for gid in gids:
+                    g = self.groups[gid]
+                    if g is not None and not g.pinned:
+                        near.add(gid)
         by_area_slot = self.people_by_area_slot()
         for a in self.areas_of(u):
             for s in _bits(P.mask[u]):
-                for q in by_area_slot.get((a, s), ()):
+                people = by_area_slot.get((a, s), ())
+                if len(people) > 40:  # large pools: a random sample keeps each try cheap
+                    people = rng.sample(people, 40)
+                for q in people:
                     gid = self.where[q]
                     if gid >= 0 and not self.groups[gid].pinned and not self.groups[gid].closed:
                         near.add(gid)
@@ -1415,7 +1439,7 @@ class _Solver:
             # Groups at the minimum size cover the most people; they grow later by insertion.
             size = min(count[key], lo if smallest else rng.choice((target, target, lo, hi)))
             window = []
-            for p in members[i:]:
+            for p in itertools.islice(members, i, None):
                 if alive[p]:
                     window.append(p)
                     if len(window) >= 3 * size:
@@ -1436,7 +1460,7 @@ class _Solver:
                 self.add(g, best)
             if len(g.members) < lo:
                 # The window was too full of conflicts: try the whole bucket, first fit.
-                for p in members[i:]:
+                for p in itertools.islice(members, i, None):
                     if len(g.members) >= lo:
                         break
                     if alive[p] and self.where[p] < 0 and self.fits(p, g, None):
@@ -1565,6 +1589,40 @@ class _Solver:
                 break
         return out
 
+    def all_partners(self, g: _Group, idx) -> list[_Group]:
+        """Every group that could trade members with g at one of its times (at most 60):
+        exhaustive, so it is kept for the worst groups."""
+        areas = [g.area]
+        if self.area_mode:
+            for m in g.members:
+                for a in self.P.interests[m]:
+                    if a not in areas:
+                        areas.append(a)
+        seen = {g.gid}
+        out = []
+
+        def take(gid: int) -> bool:
+            if gid >= 0 and gid not in seen:
+                h = self.groups[gid]
+                if h is not None and not h.closed:
+                    seen.add(gid)
+                    out.append(h)
+            return len(out) >= 60
+
+        # Groups holding someone who could join g at one of its times...
+        by_area_slot = self.people_by_area_slot()
+        for s in _bits(g.mask):
+            for q in by_area_slot.get((g.area, s), ()):
+                if take(self.where[q]):
+                    return out
+        # ...and groups that g's members could join.
+        for a in areas:
+            for s in _bits(g.mask) or [_ANY_SLOT]:
+                for gid in idx.get((a, s), ()):
+                    if take(gid):
+                        return out
+        return out
+
     def improve_pair(self, g: _Group, h: _Group) -> bool:
         """Apply the best move or swap between g and h that improves the pair's
         (worse score, sum of scores); returns whether one was applied."""
@@ -1678,6 +1736,32 @@ class _Solver:
                         return True
             self.apply(g, h, b, a)  # undo
         return False
+
+    def spread_out(self, g: _Group, idx) -> bool:
+        """Dissolve a worst group g by moving each member to a different group with room, when
+        every receiving group still ends above g's score: one group fewer, the worst gone."""
+        if g.pinned or g.closed:
+            return False
+        floor = g.score + _EPS
+        taken: set[int] = set()
+        plan = []
+        for m in sorted(g.members, key=lambda p: len(self.candidate_groups(p, idx))):
+            best, best_score = None, floor
+            for h in self.candidate_groups(m, idx):
+                if h is g or h.gid in taken or h.closed or len(h.members) >= self.hi:
+                    continue
+                if self.fits(m, h, None):
+                    sc = self.score_after(h, None, m)
+                    if sc > best_score:
+                        best, best_score = h, sc
+            if best is None:
+                return False
+            taken.add(best.gid)
+            plan.append((m, best))
+        self.dissolve(g)
+        for m, h in plan:
+            self.add(h, m)
+        return True
 
     # -- result ---------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ def test_hard_constraints_hold_in_every_group_of_100_random_instances():
     groups = 0
     for _ in range(100):
         pool, options = random_instance(rng)
-        result = form_groups(pool, seed=rng.randrange(100), effort=0.2, restarts=1, **options)
+        result = form_groups(pool, seed=rng.randrange(100), effort=0.05, restarts=1, **options)
         assert violations(result, pool) == [], options
         groups += len(result.groups)
     assert groups > 300  # the instances are not all trivially empty
@@ -97,13 +97,13 @@ def odd_pools(draw):
 @given(odd_pools(), st.integers(0, 3))
 def test_hard_constraints_hold_on_awkward_small_pools(instance, seed):
     pool, options = instance
-    result = form_groups(pool, seed=seed, effort=0.2, restarts=1, **options)
+    result = form_groups(pool, seed=seed, effort=0.05, restarts=1, **options)
     assert violations(result, pool) == []
     assert all(u.reason for u in result.unplaced)
 
 
 def test_the_same_seed_gives_the_same_result():
-    pool = synthetic_pool(100, seed=3)
+    pool = synthetic_pool(40, seed=3)
     first = form_groups(pool, seed=11)
     second = form_groups(pool, seed=11)
     assert first.groups == second.groups
@@ -113,14 +113,14 @@ def test_the_same_seed_gives_the_same_result():
 
 def test_ten_seeds_agree_within_two_percent_on_a_mid_size_pool():
     pool = synthetic_pool(300, seed=5)
-    objectives = [form_groups(pool, seed=seed, effort=0.5).objective for seed in range(10)]
+    objectives = [form_groups(pool, seed=seed, effort=0.2).objective for seed in range(10)]
     for position in range(3):
         values = [o[position] for o in objectives]
         assert min(values) >= 0.98 * max(values), (position, values)
 
 
 def test_scores_follow_the_documented_rules():
-    pool = synthetic_pool(60, seed=8)
+    pool = synthetic_pool(40, seed=8)
     result = form_groups(pool, mode=formation.AREA, seed=1)
     by_id = {t.id: t for t in pool}
     n_disciplines = len({t.discipline for t in pool})
@@ -248,7 +248,7 @@ def test_size_feasibility():
     assert [n for n in range(1, 20) if not formation.size_feasible(n, 5, 8)] == [1, 2, 3, 4, 9]
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", range(16))
 def test_worst_group_is_within_five_percent_of_the_exact_optimum(seed):
     pool = synthetic_pool(
         12 + seed % 5,
