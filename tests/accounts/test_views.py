@@ -299,3 +299,14 @@ def test_repeated_failed_sign_ins_are_throttled(client, trainee):
     assert response.status_code in (200, 429)
     assert b"Too many failed login attempts" in response.content
     assert "_auth_user_id" not in client.session
+
+
+def test_profile_links_to_email_settings_calendar_and_data_export(client, trainee):
+    client.force_login(trainee)
+    page = client.get("/profile/").content.decode()
+    for url in (
+        reverse("notifications:preferences"),
+        reverse("meetings:calendar_settings"),
+        reverse("personal_data_export"),
+    ):
+        assert f'href="{url}"' in page
