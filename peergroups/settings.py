@@ -11,10 +11,12 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Development and the demo get a throwaway key; production must set its own.
+# Development and the demo get a throwaway key; production must set its own. Without one,
+# commands that need no key (makemigrations, check) still run, and anything that signs or
+# hashes (sessions, tokens) fails loudly: Django refuses an empty SECRET_KEY when it is used.
 SECRET_KEY = env(
     "DJANGO_SECRET_KEY",
-    default="django-insecure-peergroups-development-only" if DEBUG else environ.Env.NOTSET,
+    default="django-insecure-peergroups-development-only" if DEBUG else "",
 )
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
