@@ -957,16 +957,17 @@ class _Solver:
         given: dict[int, int] = {}
         used: set[int] = set()
         stood_in: set[int] = set()
+        stand_in_calls = 0
         mask = g.mask
         looked = 0
         for s in _bits(g.mask):
             for m in by_area_slot.get((g.area, s), ()):
-                gid = self.where[m]
-                if gid < 0 or gid == g.gid or m in used:
-                    continue
                 looked += 1
                 if looked > scan:
                     return False
+                gid = self.where[m]
+                if gid < 0 or gid == g.gid or m in used:
+                    continue
                 h = self.groups[gid]
                 if h.closed or m in h.pinned or len(h.members) < lo:
                     continue
@@ -982,6 +983,9 @@ class _Solver:
                     # One stand-in per group: fits() can't see a second one arriving.
                     if gid in stood_in:
                         continue
+                    if stand_in_calls >= 20:  # each call scans; keep borrowing cheap
+                        continue
+                    stand_in_calls += 1
                     v, k = self.stand_in(h, m, g, spare, used, given)
                     if v is None:
                         continue
@@ -1013,12 +1017,12 @@ class _Solver:
         looked = 0
         for s in _bits(self.mask_without(h, m)):
             for r in by_area_slot.get((h.area, s), ()):
-                kid = self.where[r]
-                if kid < 0 or kid in (g.gid, h.gid) or r in used:
-                    continue
                 looked += 1
                 if looked > scan:
                     return None, None
+                kid = self.where[r]
+                if kid < 0 or kid in (g.gid, h.gid) or r in used:
+                    continue
                 k = self.groups[kid]
                 if k.closed or r in k.pinned or len(k.members) - given.get(kid, 0) <= self.lo:
                     continue
@@ -1194,6 +1198,9 @@ class _Solver:
         tries = 0
         out = set(unplaced)
         rng = self.rng
+        # Pools of a few dozen: several rebuilds per person left out are cheap and often needed.
+        n = len(self.P.ids)
+        per_person = 3 + (300 // n if n >= 30 else 0)
 
         idx_state = {"idx": self.index(), "at": 0}
 
@@ -1211,7 +1218,7 @@ class _Solver:
             for u in sorted(out):
                 if u not in out or not self.could_join(u):
                     continue
-                for _try in range(3):
+                for _try in range(per_person):
                     if spent() or tries >= max_tries * 2 // 3:
                         break
                     tries += 1

@@ -40,7 +40,7 @@ def reasons(result):
 
 
 def random_instance(rng: random.Random):
-    n = rng.randint(8, 120)
+    n = rng.randint(8, 90)
     min_size = rng.choice((3, 4, 5, 5, 5))
     max_size = min_size + rng.choice((0, 1, 2, 3, 3))
     pool = synthetic_pool(
@@ -64,7 +64,7 @@ def test_hard_constraints_hold_in_every_group_of_100_random_instances():
         result = form_groups(pool, seed=rng.randrange(100), effort=0.05, restarts=1, **options)
         assert violations(result, pool) == [], options
         groups += len(result.groups)
-    assert groups > 300  # the instances are not all trivially empty
+    assert groups > 200  # the instances are not all trivially empty
 
 
 @st.composite
@@ -104,8 +104,8 @@ def test_hard_constraints_hold_on_awkward_small_pools(instance, seed):
 
 def test_the_same_seed_gives_the_same_result():
     pool = synthetic_pool(40, seed=3)
-    first = form_groups(pool, seed=11)
-    second = form_groups(pool, seed=11)
+    first = form_groups(pool, seed=11, restarts=2)
+    second = form_groups(pool, seed=11, restarts=2)
     assert first.groups == second.groups
     assert first.unplaced == second.unplaced
     assert first.objective == second.objective
@@ -120,7 +120,7 @@ def test_ten_seeds_agree_within_two_percent_on_a_mid_size_pool():
 
 
 def test_scores_follow_the_documented_rules():
-    pool = synthetic_pool(40, seed=8)
+    pool = synthetic_pool(30, seed=8)
     result = form_groups(pool, mode=formation.AREA, seed=1)
     by_id = {t.id: t for t in pool}
     n_disciplines = len({t.discipline for t in pool})
@@ -199,7 +199,7 @@ def test_missing_profile_data_is_explained():
 
 
 def test_locked_groups_are_kept_and_the_rest_rerun_around_them():
-    pool = synthetic_pool(80, seed=4)
+    pool = synthetic_pool(60, seed=4)
     first = form_groups(pool, seed=1)
     kept, pre = first.groups[0], first.groups[1]
     locked = [
