@@ -166,7 +166,9 @@ def meeting_schedule(
 
 
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, fields: MeetingFields, now: datetime) -> Meeting:
+def meeting_update(
+    *, meeting: Meeting, fields: MeetingFields, now: datetime, by: User | None = None
+) -> Meeting:
     """Change or reschedule a scheduled meeting; members hear about a new time."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not meeting.is_scheduled:
@@ -191,12 +193,13 @@ def meeting_update(*, meeting: Meeting, fields: MeetingFields, now: datetime) ->
             subject=_("Meeting of %(group)s moved") % {"group": meeting.group.name},
             body=_("The meeting is now on {when}."),
             key="meeting_changed",
+            exclude=by,
         )
     return meeting
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, now: datetime) -> Meeting:
+def meeting_cancel(*, meeting: Meeting, now: datetime, by: User | None = None) -> Meeting:
     """Cancel a scheduled meeting; members are told and its goals move to the next one."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.is_cancelled:
@@ -214,6 +217,7 @@ def meeting_cancel(*, meeting: Meeting, now: datetime) -> Meeting:
         subject=_("Meeting of %(group)s cancelled") % {"group": meeting.group.name},
         body=_("The meeting on {when} is cancelled."),
         key="meeting_cancelled",
+        exclude=by,
     )
     return meeting
 

@@ -47,7 +47,7 @@ def meeting_update(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.meeting_update(
-                meeting=meeting, fields=form.meeting_fields(), now=timezone.now()
+                meeting=meeting, fields=form.meeting_fields(), now=timezone.now(), by=request.user
             )
         except services.MeetingError as e:
             form.add_error(None, str(e))
@@ -66,7 +66,7 @@ def meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = permissions.get_meeting_for_user(request.user, meeting_id, manage=True)
     if request.method == "POST":
         try:
-            services.meeting_cancel(meeting=meeting, now=timezone.now())
+            services.meeting_cancel(meeting=meeting, now=timezone.now(), by=request.user)
         except services.MeetingError as e:
             messages.error(request, str(e))
         else:

@@ -93,3 +93,17 @@ def test_cancelling_moves_goals_to_the_next_meeting(group, facilitator, member):
 def test_a_meeting_entered_after_the_fact_tells_nobody(group, facilitator, member):
     schedule(group, facilitator, days=-2)
     assert not Notification.objects.exists()
+
+
+def test_changes_and_cancellations_tell_everyone_but_the_person_who_made_them(
+    group, facilitator, member
+):
+    meeting = schedule(group, facilitator)
+    Notification.objects.all().delete()
+    moved = services.MeetingFields(
+        starts_at=meeting.starts_at + timedelta(days=1), duration_minutes=90
+    )
+    services.meeting_update(meeting=meeting, fields=moved, now=NOW, by=facilitator)
+    services.meeting_cancel(meeting=meeting, now=NOW, by=facilitator)
+    recipients = list(Notification.objects.values_list("recipient", "kind").order_by("kind"))
+    assert recipients == [(member.pk, "meeting_cancelled"), (member.pk, "meeting_changed")]
