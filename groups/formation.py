@@ -48,6 +48,7 @@ net (when it fires, the result depends on the machine's speed).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -72,6 +73,12 @@ _NO_AREA = -1
 _MAX_RESTARTS = 4
 _RESTART_PEOPLE = 1600  # restarts = this / pool size, between 1 and _MAX_RESTARTS
 _ANY_SLOT = -1
+# Exact repacking (a few groups at a time): at most _EXACT_CAP evaluations in each run, then the
+# best run gets _POLISH_EVALS per person more, most at _POLISH_PEOPLE people, less above (large
+# pools have many groups to trade with, small ones depend on exact moves).
+_EXACT_CAP = 100_000
+_POLISH_EVALS = 7200
+_POLISH_PEOPLE = 60
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
 _RANKS_SCORED = 3
@@ -219,6 +226,8 @@ def form_groups(
         raise FormationError(f"Size bounds {min_size}–{max_size} are not valid.")
     if target_size is None:
         target_size = (min_size + max_size) // 2
+        if mode == MIXED:
+            target_size = _mixed_target(trainees, min_size, max_size)
     target_size = min(max(target_size, min_size), max_size)
     pool = _Pool(trainees, mode, weights or Weights(), locked, area_labels or {})
     deadline = None if time_limit is None else started + time_limit
@@ -243,8 +252,24 @@ def form_groups(
             break
         if runs == restarts and restarts > 1 and any(best.could_join(p) for p in best.leftovers):
             plan += [True] * max(1, restarts // 2)
-    best.evals = evals
+    # The best run gets a longer exact repacking than each run had.
+    spent = best.evals
+    best.polish()
+    best.evals = evals + best.evals - spent
     return best.result(started, runs)
+
+
+def _mixed_target(trainees: Sequence[Trainee], min_size: int, max_size: int) -> int:
+    """Mixed groups: the middle of the bounds, or larger when that would make more groups than
+    the scarcer of PhD students and postdocs can give two people each (the stage criterion's
+    full score). In area mode the balance is per area, so the middle is kept."""
+    target = (min_size + max_size) // 2
+    scarce = min(
+        sum(t.stage == PHD_STUDENT for t in trainees), sum(t.stage == POSTDOC for t in trainees)
+    )
+    if scarce >= _STAGE_MIX_FULL:
+        target = max(target, round(len(trainees) / (scarce // _STAGE_MIX_FULL)))
+    return target
 
 
 def size_feasible(n: int, min_size: int, max_size: int) -> bool:
@@ -634,7 +659,14 @@ class _Solver:
         leftovers = self.repair(leftovers)
         leftovers = self.neighbourhood_search(leftovers, budget // 4)
         leftovers = self.local_search(budget // 4, leftovers)
+        leftovers = self.exact_search(leftovers, min(budget, int(self.effort * _EXACT_CAP)))
         self.leftovers = self.finalize(leftovers)
+
+    def polish(self) -> None:
+        n = max(1, len(self.P.ids))
+        budget = int(self.effort * _POLISH_EVALS * min(n, _POLISH_PEOPLE**2 / n))
+        if budget > 0 and not self.timed_out():
+            self.leftovers = self.finalize(self.exact_search(self.leftovers, budget))
 
     def objective(self) -> tuple[int, float, float]:
         scores = [g.score for g in self.live_groups()]
@@ -1121,7 +1153,11 @@ class _Solver:
                 for _attempt in range(4):
                     if self.evals >= stop_at or self.timed_out():
                         return sorted(out)
-                    partners = self.all_partners(g, idx) if worst else self.partners(g, idx, rng)
+                    if worst:
+                        partners = self.useful_partners(g)
+                        partners += [h for h in self.all_partners(g, idx) if h not in partners]
+                    else:
+                        partners = self.partners(g, idx, rng)
                     partner = next((h for h in partners if self.improve_pair(g, h)), None)
                     if partner is not None:
                         improved += 1
@@ -1630,6 +1666,43 @@ class _Solver:
                         return out
         return out
 
+    def useful_partners(self, g: _Group, limit: int = 40) -> list[_Group]:
+        """Groups holding people who could join g and would lift the criterion g is short of
+        (the missing stage, a new discipline, a first choice), most such people first: the
+        partners worth trying before any others when g is among the worst."""
+        P = self.P
+        need_stage = -1
+        if min(g.nphd, g.npost) < _STAGE_MIX_FULL:
+            need_stage = 1 if g.npost < g.nphd else 0
+        need_disc = g.ndist < min(len(g.members), P.n_disc)
+        need_rank = g.area >= 0 and g.isum < len(g.members) - _EPS
+        if need_stage < 0 and not need_disc and not need_rank:
+            return []
+        by_area_slot = self.people_by_area_slot()
+        # Per group: how many of its people would bring the missing stage, a new discipline, a
+        # first choice; ranked in that order (the stage criterion moves the score most).
+        counts: dict[int, list[int]] = {}
+        seen: set[int] = set()
+        for s in _bits(g.mask):
+            for q in by_area_slot.get((g.area, s), ()):
+                gid = self.where[q]
+                if gid < 0 or gid == g.gid or q in seen:
+                    continue
+                seen.add(q)
+                gains = (
+                    P.stage[q] == need_stage,
+                    need_disc and P.disc[q] not in g.dcnt,
+                    need_rank and P.rank_score[q].get(g.area, 0.0) >= 1.0,
+                )
+                if any(gains):
+                    h = self.groups[gid]
+                    if h is not None and not h.closed:
+                        c = counts.setdefault(gid, [0, 0, 0])
+                        for i, gain in enumerate(gains):
+                            c[i] -= gain
+        ranked = sorted(counts, key=lambda gid: (counts[gid], gid))[:limit]
+        return [self.groups[gid] for gid in ranked]
+
     def improve_pair(self, g: _Group, h: _Group) -> bool:
         """Apply the best move or swap between g and h that improves the pair's
         (worse score, sum of scores); returns whether one was applied."""
@@ -1769,6 +1842,324 @@ class _Solver:
         for m, h in plan:
             self.add(h, m)
         return True
+
+    # -- exact repacking -------------------------------------------------------------------
+
+    def columns(self, people: list[int], limit: int) -> list[tuple[int, float, int]] | None:
+        """Every valid group among ``people`` as (bit mask over their positions, score, area),
+        keeping the best area for each set; None when there are more than ``limit``."""
+        P, lo, hi = self.P, self.lo, self.hi
+        m = len(people)
+        pos = {p: i for i, p in enumerate(people)}
+        prev = [sum(1 << pos[y] for y in P.prev[p] if y in pos) for p in people]
+        dnp = [sum(1 << pos[y] for y in P.dnp[p] if y in pos) for p in people]
+        disc = [1 << P.disc[p] for p in people]
+        lab = [1 << P.lab[p] if P.lab[p] >= 0 else 0 for p in people]
+        stage = [P.stage[p] for p in people]
+        smask = [P.mask[p] for p in people]
+        overall = P.overall
+        best: dict[int, tuple[float, int]] = {}
+        areas = sorted({a for p in people for a in self.areas_of(p)})
+        count = 0
+        for area in areas:
+            cand = [i for i in range(m) if area < 0 or area in P.rank_score[people[i]]]
+            if len(cand) < lo:
+                continue
+            rank = [P.rank_score[p].get(area, 0.0) for p in people]
+            has_area = area >= 0
+            stack = [(0, 0, -1, 0, 0, 0, 0, 0, 0.0, 0, 0)]
+            # (next, bits, slots, labs, banned, discs, nphd, npost, isum, rep, size)
+            while stack:
+                k, bits, slots, labs, banned, discs, nphd, npost, isum, rep, size = stack.pop()
+                for j in range(k, len(cand)):
+                    i = cand[j]
+                    bit = 1 << i
+                    s2 = slots & smask[i]
+                    if not s2 or labs & lab[i] or banned & bit:
+                        continue
+                    mates = prev[i] & bits
+                    rep2 = rep | mates | bit if mates else rep
+                    st = stage[i]
+                    b2 = bits | bit
+                    d2 = discs | disc[i]
+                    n2 = size + 1
+                    ph2 = nphd + (st == 0)
+                    po2 = npost + (st == 1)
+                    is2 = isum + rank[i]
+                    if n2 >= lo:
+                        count += 1
+                        self.evals += 1
+                        if count > limit:
+                            return None
+                        sc = overall(n2, d2.bit_count(), ph2, po2, is2, rep2.bit_count(), has_area)
+                        old = best.get(b2)
+                        if old is None or sc > old[0] + _EPS:
+                            best[b2] = (sc, area)
+                    if n2 < hi:
+                        stack.append(
+                            (
+                                j + 1,
+                                b2,
+                                s2,
+                                labs | lab[i],
+                                banned | dnp[i],
+                                d2,
+                                ph2,
+                                po2,
+                                is2,
+                                rep2,
+                                n2,
+                            )
+                        )
+        return [(bits, sc, area) for bits, (sc, area) in best.items()]
+
+    def repack(self, groups: list[_Group], extra: list[int], out: set[int], nodes: int) -> bool:
+        """Re-split the members of ``groups`` and the unplaced ``extra`` people exactly: the
+        best way for the whole pool's (placed, worst, mean), searched over every valid group
+        among them. Applies it and returns True only if it is strictly better."""
+        people = sorted({m for g in groups for m in g.members} | set(extra))
+        cols = self.columns(people, 4 * nodes)
+        if not cols:
+            return False
+        m = len(people)
+        ids = {g.gid for g in groups}
+        others = [g for g in self.groups if g is not None and g.gid not in ids]
+        w_o = min((g.score for g in others), default=2.0)
+        s_o = sum(g.score for g in others)
+        k_o = len(others)
+        placed_o = sum(len(g.members) for g in others)
+
+        low = sorted(g.score for g in others)
+
+        def key(placed: int, scores: list[float]) -> tuple[int, float, int, float]:
+            # (placed, worst, fewer groups at the worst, mean): the count steers the search
+            # off plateaus where several groups share the worst score.
+            worst = min(scores, default=2.0)
+            if low and low[0] < worst:
+                worst = low[0]
+            at_worst = bisect.bisect_right(low, worst + _EPS)
+            at_worst += sum(1 for x in scores if x <= worst + _EPS)
+            k = k_o + len(scores)
+            mean = (s_o + sum(scores)) / k if k else 0.0
+            return (placed_o + placed, round(worst, 9), -at_worst, round(mean, 9))
+
+        cur = key(sum(len(g.members) for g in groups), [g.score for g in groups])
+        # People with the fewest possible groups are decided first; a group is listed under
+        # its member who comes first in that order.
+        listed = [(_bits(bits), bits, sc, area) for bits, sc, area in cols]
+        count = [0] * m
+        for members, *_rest in listed:
+            for i in members:
+                count[i] += 1
+        order = sorted(range(m), key=lambda i: (count[i], i))
+        rank = [0] * m
+        for r, i in enumerate(order):
+            rank[i] = r
+        by_first: list[list[tuple[float, int, int, int]]] = [[] for _ in range(m)]
+        for members, bits, sc, area in listed:
+            first = min(map(rank.__getitem__, members))
+            by_first[first].append((sc, bits, area, len(members)))
+        for lst in by_first:
+            lst.sort(key=lambda c: (-c[0], c[1]))
+        state = {"best": cur, "chosen": None, "nodes": 0}
+        chosen: list[tuple[int, int, float]] = []
+        full = (1 << m) - 1
+
+        def search(r, used, placed, worst):
+            st = state
+            st["nodes"] += 1
+            if st["nodes"] > nodes:
+                return
+            while r < m and used >> order[r] & 1:
+                r += 1
+            best = st["best"]
+            free = (full & ~used).bit_count()
+            bound = placed_o + placed + free
+            floor = best[1] - _EPS
+            w_now = w_o if w_o < worst else worst
+            if bound < best[0] or (bound == best[0] and w_now < floor):
+                return
+            if r == m:
+                kk = key(placed, [c[2] for c in chosen])
+                if kk > best:
+                    st["best"] = kk
+                    st["chosen"] = list(chosen)
+                return
+            tight = bound <= best[0]
+            for col in [c for c in by_first[r] if not c[1] & used]:
+                sc = col[0]
+                if tight and sc < st["best"][1] - _EPS:
+                    break
+                chosen.append((col[1], col[2], sc))
+                search(r + 1, used | col[1], placed + col[3], worst if worst < sc else sc)
+                chosen.pop()
+                if st["nodes"] > nodes:
+                    return
+            search(r + 1, used | 1 << order[r], placed, worst)
+
+        search(0, 0, 0, 2.0)
+        self.evals += state["nodes"]
+        if state["chosen"] is None:
+            return False
+        for g in groups:
+            self.dissolve(g)
+        for bits, area, _sc in state["chosen"]:
+            g = self.new_group(area)
+            for i in _bits(bits):
+                g.members.append(people[i])
+                self.where[people[i]] = g.gid
+            self.refresh(g)
+        out.difference_update(people)
+        out.update(p for p in people if self.where[p] < 0)
+        return True
+
+    def exact_search(self, unplaced: list[int], budget: int) -> list[int]:
+        """Exact repacking of neighbourhoods of a few groups: each person still unplaced with
+        groups they could join, then the worst groups with partners they can trade with; each
+        neighbourhood is re-split the best possible way (``repack``), and nothing gets worse."""
+        stop_at = self.evals + budget
+        out = set(unplaced)
+        rng = self.rng
+        # People in one neighbourhood: without areas to split them, far more groups are valid.
+        cap = 3 * self.hi + 2 if self.area_mode else 2 * self.hi + 2
+        nodes = 6000
+
+        def spent() -> bool:
+            return self.evals >= stop_at or self.timed_out()
+
+        def waiting_for(groups: list[_Group], room: int) -> list[int]:
+            areas = {g.area for g in groups}
+            mask = 0
+            for g in groups:
+                mask |= g.mask
+            return [
+                p
+                for p in sorted(out)
+                if self.P.mask[p] & mask and any(a in areas for a in self.areas_of(p))
+            ][: max(0, room)]
+
+        def grow_around(first: list[_Group], pool: list[_Group], size: int) -> list[_Group]:
+            chosen = list(first)
+            people = sum(len(g.members) for g in chosen)
+            for h in pool:
+                if h in chosen or h.pinned or h.closed:
+                    continue
+                if people + len(h.members) > size:
+                    continue
+                chosen.append(h)
+                people += len(h.members)
+            return chosen
+
+        tried: set[tuple] = set()
+
+        def attempt(groups: list[_Group], must: Sequence[int] = ()) -> bool:
+            if not groups or any(self.groups[g.gid] is not g for g in groups):
+                return False
+            people = sum(len(g.members) for g in groups)
+            extra = list(must) + [p for p in waiting_for(groups, cap - people) if p not in must]
+            extra = extra[: max(len(must), cap - people)]
+            # The same neighbourhood in the same state gives the same answer: don't search twice.
+            key = (len(out), min_score(), tuple(sorted(g.gid for g in groups)), tuple(extra))
+            if key in tried:
+                return False
+            tried.add(key)
+            return self.repack(groups, extra, out, nodes)
+
+        def min_score() -> float:
+            return round(min((g.score for g in self.groups if g is not None), default=0.0), 9)
+
+        for _round in range(6):
+            improved = False
+            idx = self.index()
+            for u in sorted(out):
+                if spent():
+                    return sorted(out)
+                if u not in out or not self.could_join(u):
+                    continue
+                near = [h for h in self.candidate_groups(u, idx) if not h.pinned and not h.closed]
+                near += [h for h in self.groups_near(u, idx, rng, k=6) if h not in near]
+                for size in (2 * self.hi, cap, cap):
+                    if spent() or u not in out:
+                        break
+                    pool = list(near)
+                    rng.shuffle(pool)
+                    if attempt(grow_around([], pool, size - 1), [u]):
+                        improved = True
+                        idx = self.index()
+            order = sorted(
+                (g for g in self.groups if g is not None and not g.closed and not g.pinned),
+                key=lambda g: (g.score, g.gid),
+            )
+            for g in order[: max(3, len(order) // 10)]:
+                if spent():
+                    return sorted(out)
+                if self.groups[g.gid] is not g:
+                    continue
+                useful = self.useful_partners(g)
+                if any(self.improve_pair(g, h) for h in useful) or self.spread_out(g, idx):
+                    improved = True
+                    idx = self.index()
+                    continue
+                partners = useful + [h for h in self.all_partners(g, idx) if h not in useful]
+                partners = [h for h in partners if not h.pinned]
+                tries = [[g, h] for h in partners[:6]]
+                for _ in range(4):
+                    pool = list(partners)
+                    rng.shuffle(pool)
+                    tries.append(grow_around([g], pool, cap))
+                for groups in tries:
+                    if spent():
+                        return sorted(out)
+                    if attempt(groups):
+                        improved = True
+                        idx = self.index()
+                        break
+            if self.area_mode and not spent():
+                improved |= self.area_pairs(attempt, grow_around, cap, rng, spent)
+            if not improved:
+                break
+        return sorted(out)
+
+    def area_pairs(self, attempt, grow_around, cap, rng, spent) -> bool:
+        """Neighbourhoods of two career areas that someone chose both of: their groups together,
+        so the number of groups in each area can change."""
+        by_area: dict[int, list[_Group]] = {}
+        for g in self.groups:
+            if g is not None and not g.closed and not g.pinned:
+                by_area.setdefault(g.area, []).append(g)
+        pairs = set()
+        for p in range(len(self.P.ids)):
+            codes = [a for a in self.P.interests[p] if a in by_area]
+            for i, a in enumerate(codes):
+                for b in codes[i + 1 :]:
+                    pairs.add((min(a, b), max(a, b)))
+        improved = False
+        # Each area with the groups holding most of the people who chose it.
+        for a in range(len(self.P.areas)):
+            if spent():
+                return improved
+            holders: dict[int, int] = {}
+            for p in range(len(self.P.ids)):
+                gid = self.where[p]
+                if gid >= 0 and a in self.P.rank_score[p]:
+                    holders[gid] = holders.get(gid, 0) + 1
+            groups = [
+                self.groups[gid]
+                for gid in sorted(holders, key=lambda gid: (-holders[gid], rng.random()))
+            ]
+            if attempt(grow_around([], groups, cap)):
+                improved = True
+        for a, b in sorted(pairs):
+            if spent():
+                break
+            groups = by_area.get(a, []) + by_area.get(b, [])
+            groups = [g for g in groups if self.groups[g.gid] is g]
+            if not groups:
+                continue
+            rng.shuffle(groups)
+            if attempt(grow_around([], groups, cap)):
+                improved = True
+        return improved
 
     # -- result ---------------------------------------------------------------------------
 
