@@ -38,12 +38,21 @@ Method, in the order it runs:
    better in the maximin sense, so the overall objective never gets worse; a worst group that
    no pair can lift tries a two-step chain through a third group;
 5. a neighbourhood search dissolves the few groups around someone unplaced (or around a worst
-   group), rebuilds them at random and keeps the rebuild only if it is better.
+   group), rebuilds them at random and keeps the rebuild only if it is better;
+6. exact repacking: a neighbourhood of two to four groups (about 26 people in area mode, 18 in
+   mixed mode) plus the unplaced people who could join them is re-split the best possible way,
+   by listing every valid group among those people and searching all packings of them (branch
+   and bound, bounded in nodes); neighbourhoods are built around each unplaced person, each
+   worst group with the partners that hold what it lacks (the missing stage, a new discipline,
+   first choices), and each career area with the groups holding most of the people who chose
+   it, so the number of groups per area can change. A change is kept only when the whole pool
+   gets better: more placed, a better worst group, fewer groups at the worst, or a better mean.
 Pools of up to 800 people are solved 2-4 times (4 for 400 or fewer) and the best result is
 kept; if people who could be grouped are still out, extra runs start from groups of the minimum
-size, which cover more people. Every step is bounded by an evaluation budget that grows
-linearly with the pool, so a run is deterministic for a seed; ``time_limit`` is only a safety
-net (when it fires, the result depends on the machine's speed).
+size, which cover more people. The best run then gets a longer exact repacking (longest for
+pools of about 60, where a few exact moves matter most). Every step is bounded by an evaluation
+budget, so a run is deterministic for a seed; ``time_limit`` is only a safety net (when it
+fires, the result depends on the machine's speed).
 """
 
 from __future__ import annotations
