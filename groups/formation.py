@@ -222,10 +222,11 @@ def form_groups(
 ) -> FormationResult:
     """Propose groups for ``trainees``; the same input and seed always give the same result.
 
-    ``target_size`` (default: the middle of the bounds, rounded down) is the size the construction
-    aims for; ``effort`` scales the search budget; ``restarts`` (default: 4 up to 400 people, 2 up
-    to 800, then 1) is how many independent runs to keep the best of; ``area_labels``
-    names areas in reasons.
+    ``target_size`` (default: the middle of the bounds, rounded down; in mixed mode larger when
+    PhD students or postdocs are too few for two per group) is the size the construction aims
+    for; ``effort`` scales the search budget; ``restarts`` (default: 4 up to 400 people, 2 up to
+    800, then 1) is how many independent runs to keep the best of; ``area_labels`` names areas
+    in reasons.
     """
     started = time.perf_counter()
     trainees = list(trainees)
