@@ -88,6 +88,14 @@ _ANY_SLOT = -1
 _EXACT_CAP = 100_000
 _POLISH_EVALS = 7200
 _POLISH_PEOPLE = 60
+# Whole-pool search (pools of up to _WHOLE_POOL_PEOPLE people): at most this many groups listed
+# and search nodes per packing.
+_WHOLE_POOL_PEOPLE = 72
+_WHOLE_POOL_COLUMNS = 300_000
+_WHOLE_POOL_NODES = 40_000
+_WHOLE_POOL_TRIES = 4
+_PACK_NODES = 1500
+_PACK_NODES_FIRST = 6000
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
 _RANKS_SCORED = 3
@@ -675,6 +683,7 @@ class _Solver:
     def polish(self) -> None:
         n = max(1, len(self.P.ids))
         budget = int(self.effort * _POLISH_EVALS * min(n, _POLISH_PEOPLE**2 / n))
+        self.leftovers = self.finalize(self.whole_pool_search(self.leftovers))
         if budget > 0 and not self.timed_out():
             self.leftovers = self.finalize(self.exact_search(self.leftovers, budget))
 
@@ -1855,10 +1864,15 @@ class _Solver:
 
     # -- exact repacking -------------------------------------------------------------------
 
-    def columns(self, people: list[int], limit: int) -> list[tuple[int, float, int]] | None:
+    def columns(
+        self, people: list[int], limit: int, floor: float | None = None
+    ) -> list[tuple[int, float, int]] | None:
         """Every valid group among ``people`` as (bit mask over their positions, score, area),
-        keeping the best area for each set; None when there are more than ``limit``."""
+        keeping the best area for each set; None when there are more than ``limit``. With a
+        ``floor``, only groups scoring above it, and partial groups that can't get above it
+        (``_score_bound``) are not grown."""
         P, lo, hi = self.P, self.lo, self.hi
+        bound = self._score_bound
         m = len(people)
         pos = {p: i for i, p in enumerate(people)}
         prev = [sum(1 << pos[y] for y in P.prev[p] if y in pos) for p in people]
@@ -1897,15 +1911,20 @@ class _Solver:
                     po2 = npost + (st == 1)
                     is2 = isum + rank[i]
                     if n2 >= lo:
-                        count += 1
                         self.evals += 1
-                        if count > limit:
-                            return None
                         sc = overall(n2, d2.bit_count(), ph2, po2, is2, rep2.bit_count(), has_area)
-                        old = best.get(b2)
-                        if old is None or sc > old[0] + _EPS:
-                            best[b2] = (sc, area)
-                    if n2 < hi:
+                        if floor is None or sc > floor:
+                            count += 1
+                            if count > limit:
+                                return None
+                            old = best.get(b2)
+                            if old is None or sc > old[0] + _EPS:
+                                best[b2] = (sc, area)
+                    if n2 < hi and (
+                        floor is None
+                        or bound(n2, d2.bit_count(), ph2, po2, is2, rep2.bit_count(), has_area)
+                        > floor
+                    ):
                         stack.append(
                             (
                                 j + 1,
@@ -1922,6 +1941,25 @@ class _Solver:
                             )
                         )
         return [(bits, sc, area) for bits, (sc, area) in best.items()]
+
+    def _score_bound(self, size, ndist, nphd, npost, isum, nrep, has_area) -> float:
+        """The best score any larger group grown from this one could reach: each person added
+        can bring a new discipline, the missing stage and a first choice, but can't undo a
+        repeat group-mate."""
+        P = self.P
+        best = 0.0
+        mix = min(nphd, npost)
+        for s in range(max(size + 1, self.lo), self.hi + 1):
+            a = s - size
+            value = (
+                P.wd * min(1.0, (ndist + a) / min(s, P.n_disc))
+                + P.ws * min(1.0, (mix + a) / _STAGE_MIX_FULL)
+                + P.wr * (s - nrep) / s
+            )
+            value = (value + P.wi * (isum + a) / s) * P.inv_w_area if has_area else value * P.inv_w
+            if value > best:
+                best = value
+        return best
 
     def repack(self, groups: list[_Group], extra: list[int], out: set[int], nodes: int) -> bool:
         """Re-split the members of ``groups`` and the unplaced ``extra`` people exactly: the
@@ -2022,6 +2060,188 @@ class _Solver:
         out.difference_update(people)
         out.update(p for p in people if self.where[p] < 0)
         return True
+
+    def whole_pool_search(self, unplaced: list[int]) -> list[int]:
+        """Small pools: lift the worst group by re-splitting everyone at once.
+
+        Neighbourhoods of a few groups can't see a better split that moves people through
+        five or six groups of different areas at once, which is what lifts the last worst
+        group in pools of about 60. Here every valid group scoring at least the current worst is
+        listed (``columns`` with a floor); then ``pack`` looks for a split that places one more
+        person at no loss, and a bisection over the scores above the worst looks for a split
+        whose every group scores at least a threshold. Each split found is kept when the whole
+        pool gets better. The search is bounded in groups listed and nodes searched, so it is
+        deterministic; a search that runs out only means no change.
+        """
+        out = set(unplaced)
+        groups = [g for g in self.live_groups() if not g.pinned and not g.closed]
+        fixed = [g for g in self.live_groups() if g.pinned or g.closed]
+        people = sorted({m for g in groups for m in g.members} | {p for p in out if self.P.mask[p]})
+        if (
+            not self.area_mode
+            or not groups
+            or len(people) > _WHOLE_POOL_PEOPLE
+            or self.effort <= 0
+            or self.timed_out()
+        ):
+            return sorted(out)
+        floor = min(g.score for g in groups)
+        cols = self.columns(people, int(self.effort * _WHOLE_POOL_COLUMNS), floor - _EPS)
+        if not cols:
+            return sorted(out)
+        m = len(people)
+        cols.sort(key=lambda c: (-c[1], c[0]))
+        descending = [-sc for _b, sc, _a in cols]
+        pack, has = self.packer(m, cols)
+        fixed_scores = [g.score for g in fixed]
+        fixed_placed = sum(len(g.members) for g in fixed)
+        budget = self.evals + int(self.effort * _WHOLE_POOL_NODES)
+
+        def key(placed: int, scores: list[float]) -> tuple[int, float, int, float]:
+            scores = fixed_scores + scores
+            worst = round(min(scores, default=0.0), 9)
+            at_worst = sum(1 for x in scores if round(x, 9) <= worst)
+            mean = round(sum(scores) / len(scores), 9) if scores else 0.0
+            return (fixed_placed + placed, worst, -at_worst, mean)
+
+        placed = sum(len(g.members) for g in groups)
+        current = key(placed, [g.score for g in groups])
+
+        def attempt(target: int, above: float) -> bool:
+            """Search for a split placing ``target`` people in groups scoring above ``above``,
+            with a few differently ordered searches (their run times are heavy-tailed); keep it
+            if the pool gets better."""
+            nonlocal groups, current, placed, floor
+            usable = bisect.bisect_left(descending, -above)
+            for _try in range(_WHOLE_POOL_TRIES):
+                if self.evals >= budget or self.timed_out():
+                    return False
+                if _try:
+                    chosen = pack(usable, target, self.rng, _PACK_NODES)
+                else:
+                    chosen = pack(usable, target, None, _PACK_NODES_FIRST)
+                if chosen is not None:
+                    break
+            else:
+                return False
+            candidate = key(
+                sum(bits.bit_count() for bits, _sc, _a in chosen), [sc for _b, sc, _a in chosen]
+            )
+            if candidate <= current:
+                return False
+            for g in groups:
+                self.dissolve(g)
+            groups = []
+            for bits, _sc, area in chosen:
+                g = self.new_group(area)
+                for i in _bits(bits):
+                    g.members.append(people[i])
+                    self.where[people[i]] = g.gid
+                self.refresh(g)
+                groups.append(g)
+            out.difference_update(people)
+            out.update(p for p in people if self.where[p] < 0)
+            current = candidate
+            placed = sum(len(g.members) for g in groups)
+            floor = min(g.score for g in groups)
+            return True
+
+        if placed < m:
+            attempt(placed + 1, floor - _EPS)
+        # No split can beat the best group of whoever must be placed: the (spare + 1)-th lowest
+        # of those bests bounds the worst group from above (columns are best first).
+        best_of = sorted(cols[(h & -h).bit_length() - 1][1] if h else -1.0 for h in has)
+        ceiling = best_of[m - placed]
+        levels = sorted(
+            {round(sc, 9) for _b, sc, _a in cols if floor + _EPS < sc <= ceiling + _EPS}
+        )
+        lo, hi = 0, len(levels)  # levels[:lo] are reached; levels[hi:] were not found
+        while lo < hi and self.evals < budget:
+            lo = bisect.bisect_right(levels, floor + _EPS)
+            if lo >= hi:
+                break
+            mid = (lo + hi - 1) // 2
+            if not attempt(placed, levels[mid] - _EPS):
+                hi = mid
+        return sorted(out)
+
+    def packer(self, m: int, cols: list[tuple[int, float, int]]):
+        """A search for disjoint groups from ``cols`` (bit masks over m people, best score
+        first), and each person's columns as a bit set.
+
+        ``pack(usable, target, rng, nodes)`` returns groups from the first ``usable`` columns
+        that place at least ``target`` people, or None if none is found within ``nodes``. It is
+        exact cover with room to leave ``m - target`` people out (Knuth's algorithm X on bit
+        sets): each node decides the person with the fewest groups still open (someone with none
+        is left out, or the branch fails), trying their groups best score first, or in an order
+        shuffled by ``rng`` (run times of such searches are heavy-tailed, so a few short
+        differently ordered searches beat one long one).
+        """
+        width = (len(cols) + 8) // 8
+        maps = [bytearray(width) for _ in range(m)]
+        members = []
+        for j, (bits, _sc, _area) in enumerate(cols):
+            mem = _bits(bits)
+            members.append(mem)
+            byte, bit = j >> 3, 1 << (j & 7)
+            for i in mem:
+                maps[i][byte] |= bit
+        has = [int.from_bytes(bm, "little") for bm in maps]
+        del maps
+
+        def pack(usable: int, target: int, rng: random.Random | None, nodes: int):
+            limit = max(1, int(self.effort * nodes))
+            spare = m - target  # people who may be left out
+            state = {"nodes": 0}
+            chosen: list[tuple[int, float, int]] = []
+
+            def search(alive: int, open_people: int, left: int) -> bool:
+                state["nodes"] += 1
+                if state["nodes"] > limit:
+                    return False
+                pick, pick_options, fewest = -1, 0, -1
+                stuck = 0
+                for i in _bits(open_people):
+                    options = alive & has[i]
+                    c = options.bit_count()
+                    if c == 0:
+                        stuck |= 1 << i
+                    elif fewest < 0 or c < fewest:
+                        pick, pick_options, fewest = i, options, c
+                if stuck:
+                    left += stuck.bit_count()
+                    if left > spare:
+                        return False
+                    open_people &= ~stuck
+                if not open_people:
+                    return True
+                tries = []
+                options = pick_options
+                while options:
+                    low = options & -options
+                    options ^= low
+                    tries.append(low.bit_length() - 1)
+                if rng is not None:
+                    rng.shuffle(tries)
+                for j in tries:
+                    kill = 0
+                    for i in members[j]:
+                        kill |= has[i]
+                    chosen.append(cols[j])
+                    if search(alive & ~kill, open_people & ~cols[j][0], left):
+                        return True
+                    chosen.pop()
+                    if state["nodes"] > limit:
+                        return False
+                return left < spare and search(
+                    alive & ~has[pick], open_people & ~(1 << pick), left + 1
+                )
+
+            found = search((1 << usable) - 1, (1 << m) - 1, 0)
+            self.evals += state["nodes"]
+            return chosen if found else None
+
+        return pack, has
 
     def exact_search(self, unplaced: list[int], budget: int) -> list[int]:
         """Exact repacking of neighbourhoods of a few groups: each person still unplaced with

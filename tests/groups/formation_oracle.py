@@ -389,6 +389,7 @@ def column_optimum(
     seconds: float = 60.0,
     workers: int = 2,
     hint=None,
+    mean: bool = True,
 ) -> CpSatOptimum:
     """Exact oracle for pools of 30-60 by set packing over every feasible group (OR-Tools CP-SAT).
 
@@ -407,7 +408,8 @@ def column_optimum(
     ``hint`` (a FormationResult or an iterable of member-id tuples for the same pool) is used as a
     starting packing when every group in it is feasible; it can't change a bound. ``seconds``
     limits each solve; if one stops at the limit, the result is the best found, ``proven`` is
-    False and ``worst_upper_bound`` is still a proven bound.
+    False and ``worst_upper_bound`` is still a proven bound. ``mean=False`` skips stage 3: the
+    people placed and the worst group are still exact, the mean is only that of a packing found.
     """
     from ortools.sat.python import cp_model
 
@@ -579,7 +581,7 @@ def column_optimum(
     scale, _exact = _score_scale(scores[:m], mode=mode, max_size=max_size, weights=weights)
     values = [round(score * scale) for score in scores[:m]]
     best_total, best_k = sum(values[j] for j in best), len(best)
-    counts = range(-(-placed // max_size), placed // min_size + 1)
+    counts = range(-(-placed // max_size), placed // min_size + 1) if mean else range(0)
     for k in sorted(counts, key=lambda k: k != best_k):
         # A better mean than best_total / best_k needs total * best_k > best_total * k.
         status, cols = solve(
