@@ -47,12 +47,19 @@ Method, in the order it runs:
    first choices), and each career area with the groups holding most of the people who chose
    it, so the number of groups per area can change. A change is kept only when the whole pool
    gets better: more placed, a better worst group, fewer groups at the worst, or a better mean.
+7. whole-pool search (area mode, pools of up to 72 people, on the best run): every valid group
+   scoring at least the current worst is listed, then an exact-cover search (Knuth's algorithm X
+   on bit sets, a few short searches in different orders) looks for a split that places one
+   more person, and a bisection over the scores above the worst looks for a split whose every
+   group scores at least a threshold; this finds the changes that pass people through five or
+   six groups of different areas at once, which neighbourhoods of a few groups can't see. Then
+   step 6 runs again for the mean.
 Pools of up to 800 people are solved 2-4 times (4 for 400 or fewer) and the best result is
 kept; if people who could be grouped are still out, extra runs start from groups of the minimum
-size, which cover more people. The best run then gets a longer exact repacking (longest for
-pools of about 60, where a few exact moves matter most). Every step is bounded by an evaluation
-budget, so a run is deterministic for a seed; ``time_limit`` is only a safety net (when it
-fires, the result depends on the machine's speed).
+size, which cover more people. The best run then gets the whole-pool search and a longer exact
+repacking (longest for pools of about 60, where a few exact moves matter most). Every step is
+bounded by an evaluation budget, so a run is deterministic for a seed; ``time_limit`` is only a
+safety net (when it fires, the result depends on the machine's speed).
 """
 
 from __future__ import annotations

@@ -37,6 +37,9 @@ from notifications import services as notification_services
 from notifications.models import NotificationKind
 
 UNPLACED = "unplaced"  # the move target for "take them out of the groups"
+# A safety net for the admin request (the web server gives up on a request after 30 s): the
+# algorithm's own budgets end far sooner (about 10 s for a pool of 60, 2 s for 2,000).
+FORMATION_TIME_LIMIT = 20.0
 
 
 class FormationRunError(Exception):
@@ -192,6 +195,7 @@ def _form(
             area_labels=_area_labels(),
             seed=run.seed,
             effort=effort,
+            time_limit=FORMATION_TIME_LIMIT,
         )
     except formation.FormationError as e:
         raise FormationRunError(

@@ -279,3 +279,18 @@ def test_thirty_person_pools_reach_the_proven_optimum(pool_seed):
     assert violations(result, pool) == []
     assert result.summary.placed == optimum.placed
     assert result.summary.worst_score >= 0.95 * optimum.worst - 1e-9
+
+
+def test_a_pool_of_sixty_is_within_five_percent_of_the_proven_optimum():
+    # Neighbourhoods of a few groups stopped at 0.800 on pool 1 of 60, whose optimum is 0.858
+    # (0.93): lifting it moves people through six groups of different areas at once, which is
+    # what the whole-pool search finds. The oracle starts from our groups and proves an upper
+    # bound on the worst group; measuring against the bound holds even if it runs out of time.
+    from tests.groups.formation_oracle import column_optimum
+
+    pool = synthetic_pool(60, seed=1)
+    result = form_groups(pool, mode=formation.AREA, seed=1)
+    assert violations(result, pool) == []
+    optimum = column_optimum(pool, mode=formation.AREA, seconds=120, hint=result, mean=False)
+    assert result.summary.placed == optimum.placed
+    assert result.summary.worst_score >= 0.95 * optimum.worst_upper_bound - 1e-9

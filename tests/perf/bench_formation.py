@@ -4,8 +4,8 @@ For synthetic pools of 200, 1,000, 2,000 and 10,000 trainees it prints time, wor
 score, share placed, stage mix and discipline diversity, next to a random assignment into valid
 sizes computed in the same run; the growth of time from 1,000 to 10,000 against N log N; the
 spread of the objective over ten seeds; and for pools of 30-60 the exact optimum from CP-SAT
-(OR-Tools, a dev dependency): set packing over every valid group in area mode
-(``column_optimum``), the direct model in mixed mode (``cpsat_optimum``).
+(OR-Tools, a dev dependency): set packing over every valid group (``column_optimum``), exact in
+people placed and in the worst group.
 """
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ from tests.groups.formation_oracle import group_score
 from tests.groups.formation_pools import synthetic_pool, violations
 
 SIZES = (200, 1000, 2000, 10000)
-ORACLE_POOLS = ((30, formation.AREA), (45, formation.AREA), (60, formation.AREA), (40, "mixed"))
+ORACLE_POOLS = (
+    (30, formation.AREA),
+    (45, formation.AREA),
+    (60, formation.AREA),
+    (30, formation.MIXED),
+)
 SPREAD_SIZES = (200, 1000, 2000)
 SPREAD_SEEDS = 10
 
@@ -151,9 +156,9 @@ def run_oracle(seconds: float, seed: int):
     try:
         import ortools  # noqa: F401
 
-        from tests.groups.formation_oracle import column_optimum, cpsat_optimum
+        from tests.groups.formation_oracle import column_optimum
     except ImportError:
-        cpsat_optimum = column_optimum = None
+        column_optimum = None
         print("OR-Tools is not installed: the 'oracle' below is the best of 20 seeds of our own")
         print("algorithm, an estimate that is NOT a proven optimum.")
     print(
@@ -163,12 +168,9 @@ def run_oracle(seconds: float, seed: int):
     for n, mode in ORACLE_POOLS:
         pool = synthetic_pool(n, seed=seed)
         ours = formation.form_groups(pool, mode=mode, seed=seed)
-        if cpsat_optimum is not None:
-            if mode == formation.AREA:
-                # Exact in people placed and worst group; the mean is only a packing's.
-                opt = column_optimum(pool, mode=mode, seconds=seconds, hint=ours, mean=False)
-            else:
-                opt = cpsat_optimum(pool, mode=mode, seconds=seconds, hint=ours)
+        if column_optimum is not None:
+            # Exact in people placed and worst group; the mean is only a packing's.
+            opt = column_optimum(pool, mode=mode, seconds=seconds, hint=ours, mean=False)
             o_placed, o_worst, bound, proven = (
                 opt.placed,
                 opt.worst,
