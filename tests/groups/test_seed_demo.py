@@ -79,3 +79,25 @@ def test_seed_demo_leaves_enough_unplaced_trainees_to_form_groups():
     proposal = run.proposal
     assert len(proposal["groups"]) >= 3
     assert sum(len(g["member_ids"]) for g in proposal["groups"]) >= 15
+
+
+@pytest.mark.parametrize("day", range(7))
+def test_seed_demo_keeps_the_groups_that_met_lately_on_track_whatever_the_weekday(day):
+    # Seeded meetings move to each group's weekday, up to three days either way; on some days
+    # that once pushed Education A's last meeting past the 31 days allowed.
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from peergroups import dashboard
+
+    # Thursday 3 December 2026, 23:30 in the office: late in the day, the tightest case.
+    start = timezone.make_aware(datetime.datetime(2026, 12, 3, 23, 30))
+    with time_machine.travel(start + datetime.timedelta(days=day), tick=False):
+        call_command("seed_demo", verbosity=0)
+        rows = dashboard.groups_health(now=timezone.now(), filters=dashboard.Filters())
+        on_track = {g.name: g.is_on_track for g in rows}
+    met_lately = ("Education A", "Data Science A", "Industry A", "Science Writing A")
+    assert [on_track[name] for name in met_lately] == [True] * 4
+    assert (on_track["Policy A"], on_track["Mixed A"]) == (False, False)
