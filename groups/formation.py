@@ -98,11 +98,12 @@ _POLISH_PEOPLE = 60
 # Whole-pool search (pools of up to _WHOLE_POOL_PEOPLE people): at most this many groups listed
 # and search nodes per packing.
 _WHOLE_POOL_PEOPLE = 72
-_WHOLE_POOL_COLUMNS = 300_000
+_WHOLE_POOL_COLUMNS = 150_000
 _WHOLE_POOL_NODES = 40_000
 _WHOLE_POOL_TRIES = 4
 _PACK_NODES = 1500
 _PACK_NODES_FIRST = 6000
+_PACK_COLUMNS = 60_000
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
 _RANKS_SCORED = 3
@@ -2197,7 +2198,10 @@ class _Solver:
         del maps
 
         def pack(usable: int, target: int, rng: random.Random | None, nodes: int):
-            limit = max(1, int(self.effort * nodes))
+            # A node costs time in proportion to the columns in play: past _PACK_COLUMNS the
+            # budget shrinks, so a search over a very large list stays within a few seconds.
+            scale = min(1.0, _PACK_COLUMNS / max(1, usable))
+            limit = max(1, int(self.effort * nodes * scale))
             spare = m - target  # people who may be left out
             state = {"nodes": 0}
             chosen: list[tuple[int, float, int]] = []
