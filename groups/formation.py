@@ -52,8 +52,11 @@ Method, in the order it runs:
    on bit sets, a few short searches in different orders) looks for a split that places one
    more person, and a bisection over the scores above the worst looks for a split whose every
    group scores at least a threshold; this finds the changes that pass people through five or
-   six groups of different areas at once, which neighbourhoods of a few groups can't see. Then
-   step 6 runs again for the mean.
+   six groups of different areas at once, which neighbourhoods of a few groups can't see. As a
+   whole pool can have too many groups to list, the same search also runs on the worst
+   group, every group holding someone who chose its area, and the weakest groups those could
+   trade with (up to 40 people), a few rounds while the worst group changes. Then step 6 runs
+   again for the mean.
 Pools of up to 800 people are solved 2-4 times (4 for 400 or fewer) and the best result is
 kept; if people who could be grouped are still out, extra runs start from groups of the minimum
 size, which cover more people. The best run then gets the whole-pool search and a longer exact
@@ -104,6 +107,8 @@ _WHOLE_POOL_TRIES = 4
 _PACK_NODES = 1500
 _PACK_NODES_FIRST = 6000
 _PACK_COLUMNS = 60_000
+_AREA_SEARCH_ROUNDS = 4
+_AREA_SEARCH_PEOPLE = 40
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
 _RANKS_SCORED = 3
@@ -692,6 +697,7 @@ class _Solver:
         n = max(1, len(self.P.ids))
         budget = int(self.effort * _POLISH_EVALS * min(n, _POLISH_PEOPLE**2 / n))
         self.leftovers = self.finalize(self.whole_pool_search(self.leftovers))
+        self.leftovers = self.finalize(self.worst_area_search(self.leftovers))
         if budget > 0 and not self.timed_out():
             self.leftovers = self.finalize(self.exact_search(self.leftovers, budget))
 
@@ -2069,7 +2075,7 @@ class _Solver:
         out.update(p for p in people if self.where[p] < 0)
         return True
 
-    def whole_pool_search(self, unplaced: list[int]) -> list[int]:
+    def whole_pool_search(self, unplaced: list[int], subset: set[int] | None = None) -> list[int]:
         """Small pools: lift the worst group by re-splitting everyone at once.
 
         Neighbourhoods of a few groups can't see a better split that moves people through
@@ -2079,11 +2085,16 @@ class _Solver:
         person at no loss, and a bisection over the scores above the worst looks for a split
         whose every group scores at least a threshold. Each split found is kept when the whole
         pool gets better. The search is bounded in groups listed and nodes searched, so it is
-        deterministic; a search that runs out only means no change.
+        deterministic; a search that runs out only means no change. With ``subset`` (group
+        ids), only those groups and the unplaced people are re-split; the rest stay as they are.
         """
         out = set(unplaced)
-        groups = [g for g in self.live_groups() if not g.pinned and not g.closed]
-        fixed = [g for g in self.live_groups() if g.pinned or g.closed]
+        live = self.live_groups()
+        groups = [
+            g for g in live if not g.pinned and not g.closed and (subset is None or g.gid in subset)
+        ]
+        kept = {g.gid for g in groups}
+        fixed = [g for g in live if g.gid not in kept]
         people = sorted({m for g in groups for m in g.members} | {p for p in out if self.P.mask[p]})
         if (
             not self.area_mode
@@ -2172,6 +2183,41 @@ class _Solver:
             if not attempt(placed, levels[mid] - _EPS):
                 hi = mid
         return sorted(out)
+
+    def worst_area_search(self, unplaced: list[int]) -> list[int]:
+        """Small pools: the whole-pool search on part of the pool, which stays small enough to
+        list when the whole pool isn't: the worst group, every group holding someone who chose
+        its area, and the weakest groups those could trade with (up to _AREA_SEARCH_PEOPLE),
+        a few rounds while the worst group changes."""
+        if not self.area_mode or len(self.P.ids) > _WHOLE_POOL_PEOPLE:
+            return unplaced
+        P = self.P
+        tried: set[frozenset[int]] = set()
+        for _round in range(_AREA_SEARCH_ROUNDS):
+            live = [g for g in self.live_groups() if not g.pinned and not g.closed]
+            if not live or self.timed_out():
+                break
+            worst = min(live, key=lambda g: (g.score, g.gid))
+            near = [
+                g
+                for g in live
+                if g is worst or any(worst.area in P.rank_score[m] for m in g.members)
+            ]
+            # Then the groups those could trade with, weakest first, up to the people cap.
+            areas = {g.area for g in near}
+            size = sum(len(g.members) for g in near)
+            for g in sorted(live, key=lambda g: (g.score, g.gid)):
+                if g in near or size + len(g.members) > _AREA_SEARCH_PEOPLE:
+                    continue
+                if any(a in P.rank_score[m] for m in g.members for a in areas):
+                    near.append(g)
+                    size += len(g.members)
+            subset = frozenset(g.gid for g in near)
+            if subset in tried or len(subset) == len(live):
+                break
+            tried.add(subset)
+            unplaced = self.whole_pool_search(unplaced, set(subset))
+        return unplaced
 
     def packer(self, m: int, cols: list[tuple[int, float, int]]):
         """A search for disjoint groups from ``cols`` (bit masks over m people, best score
