@@ -53,10 +53,12 @@ Method, in the order it runs:
    more person, and a bisection over the scores above the worst looks for a split whose every
    group scores at least a threshold; this finds the changes that pass people through five or
    six groups of different areas at once, which neighbourhoods of a few groups can't see. As a
-   whole pool can have too many groups to list, the same search also runs on the worst
-   group, every group holding someone who chose its area, and the weakest groups those could
-   trade with (up to 40 people), a few rounds while the worst group changes. Then step 6 runs
-   again for the mean.
+   whole pool can have too many groups to list, the same search also runs on parts of it (up
+   to 40 people): around each person still unplaced, every group holding someone who chose
+   one of their areas, with groups listed at any score (placing one more person comes first);
+   then around the worst group, every group holding someone who chose its area, a few rounds
+   while the worst group changes; each part topped up with the weakest groups it could trade
+   with. Then step 6 runs again for the mean.
 Pools of up to 800 people are solved 2-4 times (4 for 400 or fewer) and the best result is
 kept; if people who could be grouped are still out, extra runs start from groups of the minimum
 size, which cover more people. The best run then gets the whole-pool search and a longer exact
@@ -109,6 +111,7 @@ _PACK_NODES_FIRST = 6000
 _PACK_COLUMNS = 60_000
 _AREA_SEARCH_ROUNDS = 4
 _AREA_SEARCH_PEOPLE = 40
+_AREA_SEARCH_COLUMNS = 40_000  # groups at any score around someone unplaced
 # A lone postdoc among students (or the reverse) is better than none but still isolated.
 _STAGE_MIX_FULL = 2
 _RANKS_SCORED = 3
@@ -2075,7 +2078,13 @@ class _Solver:
         out.update(p for p in people if self.where[p] < 0)
         return True
 
-    def whole_pool_search(self, unplaced: list[int], subset: set[int] | None = None) -> list[int]:
+    def whole_pool_search(
+        self,
+        unplaced: list[int],
+        subset: set[int] | None = None,
+        floor: float | None = None,
+        limit: int = _WHOLE_POOL_COLUMNS,
+    ) -> list[int]:
         """Small pools: lift the worst group by re-splitting everyone at once.
 
         Neighbourhoods of a few groups can't see a better split that moves people through
@@ -2104,8 +2113,12 @@ class _Solver:
             or self.timed_out()
         ):
             return sorted(out)
-        floor = min(g.score for g in groups)
-        cols = self.columns(people, int(self.effort * _WHOLE_POOL_COLUMNS), floor - _EPS)
+        # Groups are listed from ``floor`` (at most the worst); splits of the same people are
+        # only tried above the worst.
+        worst = min(g.score for g in groups)
+        listed_from = worst if floor is None else min(floor, worst)
+        floor = worst
+        cols = self.columns(people, int(self.effort * limit), listed_from - _EPS)
         if not cols:
             return sorted(out)
         m = len(people)
@@ -2166,7 +2179,7 @@ class _Solver:
             return True
 
         if placed < m:
-            attempt(placed + 1, floor - _EPS)
+            attempt(placed + 1, listed_from - _EPS)
         # No split can beat the best group of whoever must be placed: the (spare + 1)-th lowest
         # of those bests bounds the worst group from above (columns are best first).
         best_of = sorted(cols[(h & -h).bit_length() - 1][1] if h else -1.0 for h in has)
@@ -2186,25 +2199,25 @@ class _Solver:
 
     def worst_area_search(self, unplaced: list[int]) -> list[int]:
         """Small pools: the whole-pool search on part of the pool, which stays small enough to
-        list when the whole pool isn't: the worst group, every group holding someone who chose
-        its area, and the weakest groups those could trade with (up to _AREA_SEARCH_PEOPLE),
-        a few rounds while the worst group changes."""
+        list when the whole pool isn't. First around each person still unplaced (every group
+        holding someone who chose one of their areas, listing groups at any score, since placing
+        one more person beats any worst group), then around the worst group (every group holding
+        someone who chose its area), a few rounds while the worst group changes; each part is
+        topped up with the weakest groups it could trade with (up to _AREA_SEARCH_PEOPLE)."""
         if not self.area_mode or len(self.P.ids) > _WHOLE_POOL_PEOPLE:
             return unplaced
         P = self.P
-        tried: set[frozenset[int]] = set()
-        for _round in range(_AREA_SEARCH_ROUNDS):
-            live = [g for g in self.live_groups() if not g.pinned and not g.closed]
-            if not live or self.timed_out():
-                break
-            worst = min(live, key=lambda g: (g.score, g.gid))
-            near = [
+        tried: set[frozenset[int]] = set()  # around the worst group
+        waiting: set[frozenset[int]] = set()  # around someone unplaced
+
+        def around(live: list[_Group], areas: set[int], first: list[_Group]) -> frozenset[int]:
+            near = list(first)
+            near += [
                 g
                 for g in live
-                if g is worst or any(worst.area in P.rank_score[m] for m in g.members)
+                if g not in near and any(a in P.rank_score[m] for m in g.members for a in areas)
             ]
-            # Then the groups those could trade with, weakest first, up to the people cap.
-            areas = {g.area for g in near}
+            areas = areas | {g.area for g in near}
             size = sum(len(g.members) for g in near)
             for g in sorted(live, key=lambda g: (g.score, g.gid)):
                 if g in near or size + len(g.members) > _AREA_SEARCH_PEOPLE:
@@ -2212,7 +2225,24 @@ class _Solver:
                 if any(a in P.rank_score[m] for m in g.members for a in areas):
                     near.append(g)
                     size += len(g.members)
-            subset = frozenset(g.gid for g in near)
+            return frozenset(g.gid for g in near)
+
+        for p in sorted(unplaced)[:_AREA_SEARCH_ROUNDS]:
+            live = [g for g in self.live_groups() if not g.pinned and not g.closed]
+            if not live or self.timed_out() or self.where[p] >= 0 or not P.mask[p]:
+                continue
+            subset = around(live, set(self.areas_of(p)), [])
+            if subset and subset not in waiting and len(subset) < len(live):
+                waiting.add(subset)
+                unplaced = self.whole_pool_search(
+                    unplaced, set(subset), floor=0.0, limit=_AREA_SEARCH_COLUMNS
+                )
+        for _round in range(_AREA_SEARCH_ROUNDS):
+            live = [g for g in self.live_groups() if not g.pinned and not g.closed]
+            if not live or self.timed_out():
+                break
+            worst = min(live, key=lambda g: (g.score, g.gid))
+            subset = around(live, {worst.area}, [worst])
             if subset in tried or len(subset) == len(live):
                 break
             tried.add(subset)
