@@ -700,7 +700,7 @@ class _Solver:
         n = max(1, len(self.P.ids))
         budget = int(self.effort * _POLISH_EVALS * min(n, _POLISH_PEOPLE**2 / n))
         self.leftovers = self.finalize(self.whole_pool_search(self.leftovers))
-        self.leftovers = self.finalize(self.worst_area_search(self.leftovers))
+        self.leftovers = self.finalize(self.part_pool_search(self.leftovers))
         if budget > 0 and not self.timed_out():
             self.leftovers = self.finalize(self.exact_search(self.leftovers, budget))
 
@@ -2082,7 +2082,7 @@ class _Solver:
         self,
         unplaced: list[int],
         subset: set[int] | None = None,
-        floor: float | None = None,
+        list_from: float | None = None,
         limit: int = _WHOLE_POOL_COLUMNS,
     ) -> list[int]:
         """Small pools: lift the worst group by re-splitting everyone at once.
@@ -2096,6 +2096,8 @@ class _Solver:
         pool gets better. The search is bounded in groups listed and nodes searched, so it is
         deterministic; a search that runs out only means no change. With ``subset`` (group
         ids), only those groups and the unplaced people are re-split; the rest stay as they are.
+        With ``list_from`` below the worst, groups are listed from that score, so a split that
+        places one more person at a lower worst group can be found (at most ``limit`` groups).
         """
         out = set(unplaced)
         live = self.live_groups()
@@ -2113,12 +2115,10 @@ class _Solver:
             or self.timed_out()
         ):
             return sorted(out)
-        # Groups are listed from ``floor`` (at most the worst); splits of the same people are
-        # only tried above the worst.
-        worst = min(g.score for g in groups)
-        listed_from = worst if floor is None else min(floor, worst)
-        floor = worst
-        cols = self.columns(people, int(self.effort * limit), listed_from - _EPS)
+        # Splits that place the same people are only tried above the worst group.
+        floor = min(g.score for g in groups)
+        list_from = floor if list_from is None else min(list_from, floor)
+        cols = self.columns(people, int(self.effort * limit), list_from - _EPS)
         if not cols:
             return sorted(out)
         m = len(people)
@@ -2179,7 +2179,7 @@ class _Solver:
             return True
 
         if placed < m:
-            attempt(placed + 1, listed_from - _EPS)
+            attempt(placed + 1, list_from - _EPS)
         # No split can beat the best group of whoever must be placed: the (spare + 1)-th lowest
         # of those bests bounds the worst group from above (columns are best first).
         best_of = sorted(cols[(h & -h).bit_length() - 1][1] if h else -1.0 for h in has)
@@ -2197,7 +2197,7 @@ class _Solver:
                 hi = mid
         return sorted(out)
 
-    def worst_area_search(self, unplaced: list[int]) -> list[int]:
+    def part_pool_search(self, unplaced: list[int]) -> list[int]:
         """Small pools: the whole-pool search on part of the pool, which stays small enough to
         list when the whole pool isn't. First around each person still unplaced (every group
         holding someone who chose one of their areas, listing groups at any score, since placing
@@ -2235,7 +2235,7 @@ class _Solver:
             if subset and subset not in waiting and len(subset) < len(live):
                 waiting.add(subset)
                 unplaced = self.whole_pool_search(
-                    unplaced, set(subset), floor=0.0, limit=_AREA_SEARCH_COLUMNS
+                    unplaced, set(subset), list_from=0.0, limit=_AREA_SEARCH_COLUMNS
                 )
         for _round in range(_AREA_SEARCH_ROUNDS):
             live = [g for g in self.live_groups() if not g.pinned and not g.closed]

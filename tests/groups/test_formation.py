@@ -286,7 +286,7 @@ def test_a_pool_of_forty_five_with_one_weak_area_reaches_the_proven_optimum_with
     # of CP-SAT on one of these machines, too long to repeat in the suite: rerun with
     # column_optimum(synthetic_pool(45, seed=3), mean=False) to check the figure). Its worst
     # group is the one area few people chose; lifting it needs a re-split of every group holding
-    # someone who chose that area, which the worst-area search does (0.808 without it, 0.92).
+    # someone who chose that area, which the search on part of the pool does (0.808 without it).
     pool = synthetic_pool(45, seed=3)
     result = form_groups(pool, mode=formation.AREA, seed=1)
     assert violations(result, pool) == []
